@@ -1,0 +1,87 @@
+"""Refreshing the session (Amplify's ``tokenRefresher`` / ``refreshAuthTokens``).
+
+``GetTokensFromRefreshToken`` first (aws-amplify >= 6.15.4); when the service does not know
+it -- ``UnknownOperationException``, ``InvalidParameterException``, or a 5xx without a
+Cognito JSON body (what moto's server answers for operations it lacks) -- fall back to
+``InitiateAuth REFRESH_TOKEN_AUTH`` and remember, for this client, to go there directly.
+An answer without a RefreshToken keeps the old one. A dead refresh token (revoked, expired,
+user gone: ``NotAuthorizedException`` and kin) clears the session, dispatches
+``tokenRefresh_failure`` and yields None; transient failures (network, 5xx, throttling)
+dispatch ``tokenRefresh_failure`` and raise but keep the session for the next attempt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..constants import HubEvent
+from ..errors import DEAD_REFRESH_TOKEN_ERRORS, AuthError, NotAuthorizedException
+from ..tokens import CognitoTokens
+from .base import Flow, call, compact
+
+if TYPE_CHECKING:
+    from ..context import AuthContext
+
+_UNSUPPORTED = frozenset({"UnknownOperationException", "InvalidParameterException", "InvalidAction"})
+
+
+def _unsupported(error: AuthError) -> bool:
+    if error.name in _UNSUPPORTED:
+        return True
+    status = error.metadata.get("http_status") or 0
+    return status == 501 or (status >= 500 and error.metadata.get("json") is False)
+
+
+def refresh_tokens(ctx: "AuthContext", tokens: CognitoTokens) -> Flow[CognitoTokens | None]:
+    try:
+        if not tokens.refresh_token:
+            raise NotAuthorizedException("No refresh token is stored with the session.")
+        result = yield from _new_tokens(ctx, tokens)
+    except AuthError as error:
+        dead = error.name in DEAD_REFRESH_TOKEN_ERRORS
+        if dead:
+            ctx.tokens.clear()
+        ctx.dispatch(HubEvent.TOKEN_REFRESH_FAILURE, {"error": error})
+        if dead:
+            return None
+        raise
+    fresh = CognitoTokens.from_authentication_result(
+        result,
+        now=ctx.now(),
+        username=tokens.username,
+        sign_in_details=tokens.sign_in_details,
+        previous_refresh_token=tokens.refresh_token,
+        previous_id_token=tokens.id_token,
+    )
+    ctx.tokens.save(fresh)
+    ctx.dispatch(HubEvent.TOKEN_REFRESH)
+    return fresh
+
+
+def _new_tokens(ctx: "AuthContext", tokens: CognitoTokens) -> Flow[dict[str, Any]]:
+    cfg = ctx.config
+    if ctx.get_tokens_from_refresh_token is not False:
+        try:
+            response = yield from call(
+                "GetTokensFromRefreshToken",
+                {"RefreshToken": tokens.refresh_token, "ClientId": cfg.client_id, "ClientSecret": cfg.client_secret},
+                max_attempts=1,
+            )
+            ctx.get_tokens_from_refresh_token = True
+            return dict(response.get("AuthenticationResult") or {})
+        except AuthError as error:
+            if ctx.get_tokens_from_refresh_token or not _unsupported(error):
+                raise
+            ctx.get_tokens_from_refresh_token = False
+    username = tokens.access_token.payload.get("username") or tokens.username
+    response = yield from call(
+        "InitiateAuth",
+        {
+            "AuthFlow": "REFRESH_TOKEN_AUTH",
+            "ClientId": cfg.client_id,
+            "AuthParameters": compact(
+                {"REFRESH_TOKEN": tokens.refresh_token, "SECRET_HASH": ctx.secret_hash(username)}
+            ),
+        },
+    )
+    return dict(response.get("AuthenticationResult") or {})

@@ -1,0 +1,193 @@
+"""The HTTP edge: parse, authenticate, dispatch by ``X-Amz-Target``, map errors.
+
+Everything Cognito-specific happens in plain functions (``ops/``); this module only turns
+HTTP into a validated request dict and a result or :class:`CognitoError` back into HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from userpool.server import errors, keys, pools, sigv4, wire
+from userpool.server.config import ServerConfig
+from userpool.server.context import Context, ServerState
+from userpool.server.operations import HANDLERS, Handler
+
+log = logging.getLogger("userpool.server")
+_RETRIES = 5
+
+
+def execute(state: ServerState, handler: Handler, req: dict[str, Any], source_ip: str, region: str) -> dict[str, Any]:
+    """Run one operation in one transaction (retried when the database reports a conflict)."""
+    for attempt in range(_RETRIES):
+        failure: errors.CognitoError | None = None
+        try:
+            with state.database.transaction() as session:
+                ctx = Context(state=state, db=session, now=time.time(), source_ip=source_ip, region=region)
+                try:
+                    return handler(ctx, req)
+                except errors.CognitoError as exc:
+                    if not exc.persist:
+                        raise
+                    failure = exc  # leave the block normally: what was counted is committed
+        except OperationalError as exc:
+            if attempt == _RETRIES - 1 or not _retryable(exc):
+                raise
+            time.sleep(0.01 * (2**attempt))
+            continue
+        except IntegrityError:
+            raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
+        assert failure is not None
+        raise failure
+    raise errors.InternalError("The request could not be completed.")
+
+
+def _retryable(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower() if exc.orig else str(exc).lower()
+    return any(s in text for s in ("database is locked", "could not serialize", "deadlock detected"))
+
+
+def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type=wire.CONTENT_TYPE,
+        headers={"x-amzn-RequestId": str(uuid.uuid4()), **(headers or {})},
+    )
+
+
+def error_response(exc: errors.CognitoError) -> Response:
+    return _json(exc.body(), exc.status, {"x-amzn-ErrorType": exc.name})
+
+
+class Api:
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+
+    async def rpc(self, request: Request) -> Response:
+        try:
+            return await self._rpc(request)
+        except errors.CognitoError as exc:
+            return error_response(exc)
+        except Exception:  # a true internal fault: logged here, never shown to the caller
+            log.exception("internal error")
+            return error_response(errors.InternalError("An internal error occurred."))
+
+    async def _rpc(self, request: Request) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > wire.MAX_BODY_BYTES):
+            raise errors.Serialization("Request body is too large")
+        body = await _read_limited(request)
+        name = wire.parse_target(request.headers.get("x-amz-target"))
+        op = wire.operation_model(name)
+        if op is None:
+            raise errors.UnknownOperation(f"Unknown operation {name}")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in (wire.CONTENT_TYPE, "application/x-amz-json-1.0", "application/json"):
+            raise errors.Serialization(f"Unsupported content type: {content_type or 'none'}")
+        region = self.state.config.region
+        if not wire.is_public(op):
+            _, region = sigv4.verify(
+                request.method, str(request.url), {k.lower(): v for k, v in request.headers.items()}, body,
+                self.state.admin_credentials, time.time(),
+            )
+        handler = HANDLERS.get(name)
+        if handler is None:
+            raise errors.UnsupportedOperation(f"{name} is not supported by this server.")
+        params = wire.validate(op, wire.parse_body(body))
+        source_ip = request.client.host if request.client else "unknown"
+        result = await run_in_threadpool(execute, self.state, handler, params, source_ip, region)
+        return _json(wire.to_wire(result))
+
+    async def jwks(self, request: Request) -> Response:
+        pool_id = request.path_params["pool_id"]
+        body = await run_in_threadpool(self._jwks, pool_id)
+        if body is None:
+            return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
+        return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+    def _jwks(self, pool_id: str) -> dict[str, Any] | None:
+        with self.state.database.transaction() as db:
+            if db.get(pools.UserPool, pool_id) is None:
+                return None
+            return keys.jwks(db, pool_id)
+
+    async def openid_configuration(self, request: Request) -> Response:
+        pool_id = request.path_params["pool_id"]
+        exists = await run_in_threadpool(self._pool_exists, pool_id)
+        if not exists:
+            return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
+        cfg = self.state.config
+        return JSONResponse(
+            {
+                "issuer": cfg.issuer(pool_id),
+                "jwks_uri": f"{cfg.base_url}/{pool_id}/.well-known/jwks.json",
+                "response_types_supported": ["code", "token"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": ["openid", "email", "phone", "profile"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "cognito:username", "email", "email_verified", "phone_number", "phone_number_verified"],
+            }
+        )
+
+    def _pool_exists(self, pool_id: str) -> bool:
+        with self.state.database.transaction() as db:
+            return db.get(pools.UserPool, pool_id) is not None
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse({"service": "userpool", "status": "ok"})
+
+
+async def _read_limited(request: Request) -> bytes:
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > wire.MAX_BODY_BYTES:
+            raise errors.Serialization("Request body is too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_app(state: ServerState) -> Starlette:
+    api = Api(state)
+    routes = [
+        Route("/", api.rpc, methods=["POST"]),
+        Route("/", api.health, methods=["GET"]),
+        Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
+        Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
+    ]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=["*"],
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["x-amzn-RequestId", "x-amzn-ErrorType", "x-amzn-ErrorMessage", "Date"],
+            max_age=600,
+        )
+    ]
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.userpool = state
+    return app
+
+
+def create_app(config: ServerConfig | None = None) -> Starlette:
+    """The ASGI app for a configured server (``userpool serve`` and uvicorn's factory mode)."""
+    from userpool.server.bootstrap import open_state
+
+    return build_app(open_state(config or ServerConfig.from_env()))

@@ -1,0 +1,77 @@
+"""In-flight sign-ins: the ``Session`` strings (and SRP ``SECRET_BLOCK``s) Cognito hands out
+between InitiateAuth and RespondToAuthChallenge.
+
+A handle is a random string; the database keeps only its hash, the challenge it answers,
+and sealed state (such as the SRP session key). A handle is single-use: it is deleted when
+answered, right or wrong, so a captured one cannot be replayed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from userpool.server import errors
+from userpool.server.context import Context
+from userpool.server.db import AppClient, AuthSession, User
+from userpool.server.sealing import hash_secret
+
+
+@dataclass
+class Pending:
+    row: AuthSession
+    state: dict[str, Any]
+
+
+def _context(handle_hash: str) -> str:
+    return f"auth-session:{handle_hash}"
+
+
+def open_session(
+    ctx: Context,
+    client: AppClient,
+    user: User | None,
+    username: str,
+    challenge: str,
+    state: dict[str, Any] | None = None,
+    *,
+    secret_block: bool = False,
+) -> str:
+    """Create a challenge session; returns the handle to give the client."""
+    raw = secrets.token_bytes(96 if secret_block else 48)
+    handle = base64.b64encode(raw).decode() if secret_block else base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    digest = hash_secret(handle)
+    minutes = int(client.config.get("AuthSessionValidity", 3))
+    ctx.db.add(
+        AuthSession(
+            handle_hash=digest,
+            pool_id=client.pool_id,
+            client_id=client.id,
+            user_id=user.id if user is not None else None,
+            username=username,
+            challenge=challenge,
+            state_sealed=ctx.sealer.seal(json.dumps(state or {}).encode(), _context(digest)),
+            expires_at=ctx.now + minutes * 60,
+        )
+    )
+    return handle
+
+
+def take_session(ctx: Context, handle: str | None, client: AppClient, challenge: str) -> Pending:
+    """Consume the session ``handle`` for ``challenge``; Cognito's errors when it is not valid."""
+    if not handle:
+        raise errors.InvalidParameter("Missing required parameter Session")
+    digest = hash_secret(handle)
+    row = ctx.db.get(AuthSession, digest)
+    if row is None or row.client_id != client.id:
+        raise errors.NotAuthorized("Invalid session for the user.")
+    ctx.db.delete(row)
+    if row.expires_at <= ctx.now:
+        raise errors.NotAuthorized("Invalid session for the user, session is expired.", persist=True)
+    if row.challenge != challenge:
+        raise errors.NotAuthorized("Invalid session for the user.", persist=True)
+    state = json.loads(ctx.sealer.open(row.state_sealed, _context(digest))) if row.state_sealed else {}
+    return Pending(row, state)

@@ -1,0 +1,130 @@
+"""One-time codes: sign-up confirmation, password reset, attribute verification.
+
+Codes are random, single-use, expire (24 h sign-up, 1 h reset), are attempt-limited,
+and only their hashes are stored. A newer code for the same purpose replaces the older.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.server import errors
+from userpool.server.context import Context
+from userpool.server.db import Code, User, UserPool
+from userpool.server.delivery import Message, delivery_details
+from userpool.server.sealing import hash_secret, random_code, same
+
+SIGN_UP = "SIGN_UP"
+FORGOT_PASSWORD = "FORGOT_PASSWORD"
+TTL = {SIGN_UP: 24 * 3600, FORGOT_PASSWORD: 3600}
+DEFAULT_TTL = 24 * 3600
+MAX_ATTEMPTS = 5
+
+DEFAULT_MESSAGE = "Your verification code is {####}. "
+DEFAULT_SUBJECT = "Your verification code"
+DEFAULT_INVITE = "Your username is {username} and temporary password is {####}. "
+DEFAULT_INVITE_SUBJECT = "Your temporary password"
+
+
+def verify_purpose(attribute: str) -> str:
+    return f"VERIFY:{attribute}"
+
+
+def issue(ctx: Context, user: User, purpose: str) -> str:
+    code = random_code()
+    row = ctx.db.get(Code, (user.id, purpose))
+    if row is None:
+        row = Code(user_id=user.id, purpose=purpose)
+        ctx.db.add(row)
+    row.code_hash = hash_secret(code)
+    row.expires_at = ctx.now + TTL.get(purpose, DEFAULT_TTL)
+    row.attempts = 0
+    row.created_at = ctx.now
+    return code
+
+
+def consume(ctx: Context, user: User, purpose: str, code: str) -> None:
+    """Accept ``code`` once, or raise CodeMismatch / ExpiredCode / TooManyFailedAttempts."""
+    row = ctx.db.get(Code, (user.id, purpose)) if user.id is not None else None
+    if row is None:
+        raise errors.CodeMismatch("Invalid verification code provided, please try again.")
+    if row.attempts >= MAX_ATTEMPTS:
+        raise errors.LimitExceeded("Attempt limit exceeded, please try after some time.")
+    if row.expires_at <= ctx.now:
+        raise errors.ExpiredCode("Invalid code provided, please request a code again.")
+    if not same(row.code_hash, hash_secret(code)):
+        row.attempts += 1
+        raise errors.CodeMismatch("Invalid verification code provided, please try again.", persist=True)
+    ctx.db.delete(row)
+
+
+def destination(pool: UserPool, user: User, attribute: str) -> tuple[str, str] | None:
+    """(medium, address) for a code sent to ``attribute`` (email or phone_number)."""
+    value = user.attr(attribute)
+    if not value:
+        return None
+    return ("EMAIL" if attribute == "email" else "SMS"), value
+
+
+def _template(pool: UserPool, medium: str, invite: bool) -> tuple[str, str | None]:
+    cfg = pool.config
+    if invite:
+        t = (cfg.get("AdminCreateUserConfig") or {}).get("InviteMessageTemplate") or {}
+        if medium == "EMAIL":
+            return t.get("EmailMessage") or DEFAULT_INVITE, t.get("EmailSubject") or DEFAULT_INVITE_SUBJECT
+        return t.get("SMSMessage") or DEFAULT_INVITE, None
+    t = cfg.get("VerificationMessageTemplate") or {}
+    if medium == "EMAIL":
+        return (
+            t.get("EmailMessage") or cfg.get("EmailVerificationMessage") or DEFAULT_MESSAGE,
+            t.get("EmailSubject") or cfg.get("EmailVerificationSubject") or DEFAULT_SUBJECT,
+        )
+    return t.get("SmsMessage") or cfg.get("SmsVerificationMessage") or DEFAULT_MESSAGE, None
+
+
+def send(
+    ctx: Context, pool: UserPool, user: User, kind: str, attribute: str, code: str, *, invite: bool = False
+) -> dict[str, Any]:
+    """Deliver ``code`` to ``attribute`` and return Cognito's CodeDeliveryDetails."""
+    found = destination(pool, user, attribute)
+    if found is None:
+        raise errors.InvalidParameter(f"No {attribute} to deliver the code to.")
+    medium, address = found
+    body, subject = _template(pool, medium, invite)
+    text = body.replace("{####}", code).replace("{username}", user.username)
+    ctx.state.sender.send(
+        Message(
+            user_pool_id=pool.id,
+            username=user.username,
+            kind=kind,
+            delivery_medium=medium,
+            destination=address,
+            code=code,
+            message=text,
+            subject=subject,
+        )
+    )
+    return delivery_details(medium, address, attribute)
+
+
+def signup_attribute(pool: UserPool, user: User) -> str | None:
+    """Where a sign-up code goes: the auto-verified attribute the user has (phone first, as Cognito)."""
+    auto = pool.config.get("AutoVerifiedAttributes") or []
+    for attr in ("phone_number", "email"):
+        if attr in auto and user.attr(attr):
+            return attr
+    return None
+
+
+def recovery_attribute(pool: UserPool, user: User) -> str | None:
+    """Where a password-reset code goes, following the pool's AccountRecoverySetting."""
+    mechanisms = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms")
+    order = [m["Name"] for m in sorted(mechanisms, key=lambda m: m.get("Priority", 0))] if mechanisms else [
+        "verified_phone_number",
+        "verified_email",
+    ]
+    for name in order:
+        attr = {"verified_email": "email", "verified_phone_number": "phone_number"}.get(name)
+        if attr and user.attr(attr) and user.attr(f"{attr}_verified") == "true":
+            return attr
+    return None

@@ -1,0 +1,62 @@
+"""Server configuration: what `userpool serve` was started with."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import ClassVar
+from pathlib import Path
+
+
+@dataclass
+class ServerConfig:
+    data_dir: Path
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 9229
+    region: str = "us-east-1"
+    issuer_style: str = "self"  # "self": <public-url>/<poolId>; "aws": https://cognito-idp.<region>.amazonaws.com/<poolId>
+    public_url: str | None = None
+    account_id: str = field(default_factory=lambda: os.environ.get("USERPOOL_ACCOUNT_ID", "123456789012"))
+
+    _ENV: ClassVar[dict[str, str]] = {
+        "data_dir": "USERPOOL_DATA_DIR",
+        "database_url": "USERPOOL_DATABASE_URL",
+        "host": "USERPOOL_HOST",
+        "port": "USERPOOL_PORT",
+        "region": "USERPOOL_REGION",
+        "issuer_style": "USERPOOL_ISSUER_STYLE",
+        "public_url": "USERPOOL_PUBLIC_URL",
+    }
+
+    def to_env(self) -> dict[str, str]:
+        """The configuration as environment variables, for uvicorn's worker processes."""
+        out = {}
+        for attr, var in self._ENV.items():
+            value = getattr(self, attr)
+            if value is not None:
+                out[var] = str(value)
+        return out
+
+    @classmethod
+    def from_env(cls) -> ServerConfig:
+        env = os.environ
+        return cls(
+            data_dir=Path(env.get("USERPOOL_DATA_DIR", ".userpool")),
+            database_url=env.get("USERPOOL_DATABASE_URL") or None,
+            host=env.get("USERPOOL_HOST", "127.0.0.1"),
+            port=int(env.get("USERPOOL_PORT", "9229")),
+            region=env.get("USERPOOL_REGION", "us-east-1"),
+            issuer_style=env.get("USERPOOL_ISSUER_STYLE", "self"),
+            public_url=env.get("USERPOOL_PUBLIC_URL") or None,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def issuer(self, pool_id: str) -> str:
+        if self.issuer_style == "aws":
+            region = pool_id.split("_", 1)[0]
+            return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        return f"{self.base_url}/{pool_id}"

@@ -1,0 +1,43 @@
+"""What every operation receives: the server's shared parts and this request's facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from userpool.server.config import ServerConfig
+from userpool.server.db import Database
+from userpool.server.keys import KeyRing
+from userpool.server.sealing import Sealer
+
+if TYPE_CHECKING:
+    from userpool.server.delivery import Sender
+
+
+@dataclass
+class ServerState:
+    config: ServerConfig
+    database: Database
+    sealer: Sealer
+    keys: KeyRing
+    sender: Sender
+    admin_credentials: dict[str, str] = field(default_factory=dict)  # access key id -> secret key
+
+
+@dataclass
+class Context:
+    state: ServerState
+    db: Session
+    now: float
+    source_ip: str = "127.0.0.1"
+    region: str = "us-east-1"  # from the SigV4 scope when signed, else the server's
+
+    @property
+    def config(self) -> ServerConfig:
+        return self.state.config
+
+    @property
+    def sealer(self) -> Sealer:
+        return self.state.sealer

@@ -1,0 +1,245 @@
+"""Storage: the schema (SQLAlchemy 2 ORM) and the engine for SQLite or PostgreSQL.
+
+Everything a request needs lives here, never in process memory, so that several
+server processes over one PostgreSQL can serve any request (challenge sessions, SRP
+state, codes, lockout counters, token families). Times are epoch seconds (floats).
+The schema is created and upgraded by Alembic (``migrations/``), never by ``create_all``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserPool(Base):
+    __tablename__ = "user_pools"
+    id: Mapped[str] = mapped_column(String(55), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    region: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+    # The UserPoolType members as Cognito describes them (policies, schema, MFA, ...).
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AppClient(Base):
+    __tablename__ = "app_clients"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    secret_sealed: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("pool_id", "username_key", name="uq_users_pool_username"),
+        Index("ix_users_pool_created", "pool_id", "id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(128))
+    # username as compared: lower-cased when the pool is case-insensitive
+    username_key: Mapped[str] = mapped_column(String(128))
+    sub: Mapped[str] = mapped_column(String(36), unique=True)
+    status: Mapped[str] = mapped_column(String(32))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    srp_salt: Mapped[str | None] = mapped_column(String(80))
+    srp_verifier_sealed: Mapped[str | None] = mapped_column(Text)
+    temp_password_expires_at: Mapped[float | None] = mapped_column(Float)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[float | None] = mapped_column(Float)
+    locked_until: Mapped[float | None] = mapped_column(Float)
+    # MFA settings (issue 5): preferred method, enabled methods, sealed TOTP seed
+    mfa: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    totp_secret_sealed: Mapped[str | None] = mapped_column(Text)
+
+    attributes: Mapped[list[UserAttribute]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def attr(self, name: str) -> str | None:
+        for a in self.attributes:
+            if a.name == name:
+                return a.value
+        return None
+
+    def attr_map(self) -> dict[str, str]:
+        return {a.name: a.value for a in self.attributes}
+
+
+class UserAttribute(Base):
+    __tablename__ = "user_attributes"
+    __table_args__ = (Index("ix_user_attributes_lookup", "pool_id", "name", "value_key"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(String(55))
+    value: Mapped[str] = mapped_column(Text)
+    # value as looked up: lower-cased for email; prefix-indexed for ListUsers ^= filters
+    value_key: Mapped[str] = mapped_column(String(256))
+    user: Mapped[User] = relationship(back_populates="attributes")
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    description: Mapped[str | None] = mapped_column(String(2048))
+    role_arn: Mapped[str | None] = mapped_column(String(2048))
+    precedence: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+
+
+class UserGroup(Base):
+    __tablename__ = "user_groups"
+    __table_args__ = (Index("ix_user_groups_group", "pool_id", "group_name"),)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(String(55), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class Code(Base):
+    """A one-time code (sign-up, reset, attribute verification, MFA): stored hashed."""
+
+    __tablename__ = "codes"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class AuthSession(Base):
+    """An in-flight challenge (``Session`` / SRP ``SECRET_BLOCK``), looked up by the hash of its handle."""
+
+    __tablename__ = "auth_sessions"
+    handle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(String(55))
+    client_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    username: Mapped[str] = mapped_column(String(128))
+    challenge: Mapped[str] = mapped_column(String(64))
+    state_sealed: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class TokenFamily(Base):
+    """One sign-in: every access/ID/refresh token it yields carries its ``origin_jti``."""
+
+    __tablename__ = "token_families"
+    __table_args__ = (Index("ix_token_families_user", "user_id"),)
+    origin_jti: Mapped[str] = mapped_column(String(36), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(String(55))
+    client_id: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    auth_time: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    revoked_at: Mapped[float | None] = mapped_column(Float)
+    revoked_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefreshToken(Base):
+    __tablename__ = "refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    origin_jti: Mapped[str] = mapped_column(ForeignKey("token_families.origin_jti", ondelete="CASCADE"), index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    rotated_at: Mapped[float | None] = mapped_column(Float)
+
+
+class SigningKey(Base):
+    __tablename__ = "signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[float] = mapped_column(Float)
+    # published: in JWKS; active: the one that signs; retired: verifies until its tokens expire
+    status: Mapped[str] = mapped_column(String(16))
+    retire_after: Mapped[float | None] = mapped_column(Float)
+    private_sealed: Mapped[str] = mapped_column(Text)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Autocommit at the driver so that SQLAlchemy's BEGIN below is the only one.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Take the write lock up front: no lock upgrades, so no SQLITE_BUSY deadlocks.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'userpool.db'}"
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def upgrade(self) -> None:
+        from userpool.server.migrations import upgrade
+
+        upgrade(self.engine)
+
+    def integrity_ok(self) -> bool:
+        if not self.url.startswith("sqlite"):
+            return True
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

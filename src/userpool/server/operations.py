@@ -1,0 +1,75 @@
+"""Which function answers which Cognito operation (the ``X-Amz-Target`` suffix).
+
+Whether an operation needs a SigV4 signature comes from botocore's model, not from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from userpool.server.context import Context
+from userpool.server.ops import auth, clients, groups, passwords, pools, sessions, signup, users
+
+Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+HANDLERS: dict[str, Handler] = {
+    # pools and app clients
+    "CreateUserPool": pools.create_user_pool,
+    "DescribeUserPool": pools.describe_user_pool,
+    "UpdateUserPool": pools.update_user_pool,
+    "DeleteUserPool": pools.delete_user_pool,
+    "ListUserPools": pools.list_user_pools,
+    "AddCustomAttributes": pools.add_custom_attributes,
+    "CreateUserPoolClient": clients.create_user_pool_client,
+    "DescribeUserPoolClient": clients.describe_user_pool_client,
+    "UpdateUserPoolClient": clients.update_user_pool_client,
+    "DeleteUserPoolClient": clients.delete_user_pool_client,
+    "ListUserPoolClients": clients.list_user_pool_clients,
+    # sign-up
+    "SignUp": signup.sign_up,
+    "ConfirmSignUp": signup.confirm_sign_up,
+    "ResendConfirmationCode": signup.resend_confirmation_code,
+    "AdminConfirmSignUp": signup.admin_confirm_sign_up,
+    # users and attributes
+    "AdminCreateUser": users.admin_create_user,
+    "AdminGetUser": users.admin_get_user,
+    "GetUser": users.get_user,
+    "AdminDeleteUser": users.admin_delete_user,
+    "DeleteUser": users.delete_user,
+    "AdminEnableUser": users.admin_enable_user,
+    "AdminDisableUser": users.admin_disable_user,
+    "AdminUpdateUserAttributes": users.admin_update_user_attributes,
+    "UpdateUserAttributes": users.update_user_attributes,
+    "AdminDeleteUserAttributes": users.admin_delete_user_attributes,
+    "DeleteUserAttributes": users.delete_user_attributes,
+    "GetUserAttributeVerificationCode": users.get_user_attribute_verification_code,
+    "VerifyUserAttribute": users.verify_user_attribute,
+    "ListUsers": users.list_users,
+    # groups
+    "CreateGroup": groups.create_group,
+    "GetGroup": groups.get_group,
+    "UpdateGroup": groups.update_group,
+    "DeleteGroup": groups.delete_group,
+    "ListGroups": groups.list_groups,
+    "AdminAddUserToGroup": groups.admin_add_user_to_group,
+    "AdminRemoveUserFromGroup": groups.admin_remove_user_from_group,
+    "AdminListGroupsForUser": groups.admin_list_groups_for_user,
+    "ListUsersInGroup": groups.list_users_in_group,
+    # signing in
+    "InitiateAuth": auth.initiate_auth,
+    "AdminInitiateAuth": auth.admin_initiate_auth,
+    "RespondToAuthChallenge": auth.respond_to_auth_challenge,
+    "AdminRespondToAuthChallenge": auth.admin_respond_to_auth_challenge,
+    # passwords
+    "ForgotPassword": passwords.forgot_password,
+    "ConfirmForgotPassword": passwords.confirm_forgot_password,
+    "ChangePassword": passwords.change_password,
+    "AdminSetUserPassword": passwords.admin_set_user_password,
+    "AdminResetUserPassword": passwords.admin_reset_user_password,
+    # tokens and sign-out
+    "GetTokensFromRefreshToken": sessions.get_tokens_from_refresh_token,
+    "GlobalSignOut": sessions.global_sign_out,
+    "AdminUserGlobalSignOut": sessions.admin_user_global_sign_out,
+    "RevokeToken": sessions.revoke_token,
+}

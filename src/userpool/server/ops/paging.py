@@ -1,0 +1,38 @@
+"""Keyset pagination with opaque ``NextToken`` / ``PaginationToken`` strings."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from userpool.server import errors
+
+
+def encode_token(key: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps([key]).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str) -> Any:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], (str, int)):
+            raise ValueError
+        return value[0]
+    except (ValueError, UnicodeDecodeError):
+        raise errors.InvalidParameter("Invalid pagination token.") from None
+
+
+def page(db: Session, stmt: Select[Any], key: Any, token: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page of ``stmt`` (which must be ordered by ``key``) after ``token``, and the next token."""
+    if token:
+        stmt = stmt.where(key > decode_token(token))
+    rows = list(db.scalars(stmt.limit(limit + 1)).all())
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        return rows, encode_token(getattr(last, key.key))
+    return rows, None

@@ -1,0 +1,108 @@
+"""ForgotPassword, ConfirmForgotPassword, ChangePassword, AdminSetUserPassword, AdminResetUserPassword."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from userpool.server import audit, codes, errors, lockout, passwords, pools, tokens, users
+from userpool.server.context import Context
+from userpool.server.db import User, UserPool
+from userpool.server.ops.signup import simulated_delivery
+
+_NO_RECOVERY = "Cannot reset password for the user as there is no registered/verified email or phone_number"
+
+
+def _send_reset_code(ctx: Context, pool: UserPool, user: User, kind: str) -> dict[str, Any]:
+    attribute = codes.recovery_attribute(pool, user)
+    if attribute is None:
+        raise errors.InvalidParameter(_NO_RECOVERY)
+    code = codes.issue(ctx, user, codes.FORGOT_PASSWORD)
+    return codes.send(ctx, pool, user, kind, attribute, code)
+
+
+def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    client = pools.get_client(ctx.db, req["ClientId"])
+    pool = pools.get_pool(ctx.db, client.pool_id)
+    pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"])
+    if user is None:
+        if pools.prevent_user_existence_errors(client):
+            return {"CodeDeliveryDetails": simulated_delivery(ctx, pool, req["Username"])}
+        raise errors.UserNotFound("Username/client id combination not found.")
+    if not user.enabled:
+        raise errors.NotAuthorized("User is disabled.")
+    details = _send_reset_code(ctx, pool, user, "FORGOT_PASSWORD")
+    audit.event("forgot_password", pool=pool.id, user=user.sub, client=client.id)
+    return {"CodeDeliveryDetails": details}
+
+
+def _reset_to(ctx: Context, user: User, password: str, reason: str) -> None:
+    passwords.set_password(user, password, ctx.sealer)
+    user.status = users.CONFIRMED
+    user.temp_password_expires_at = None
+    lockout.record_success(user)
+    users.touch(ctx, user)
+    tokens.revoke_user_sessions(ctx, user, reason)
+
+
+def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    client = pools.get_client(ctx.db, req["ClientId"])
+    pool = pools.get_pool(ctx.db, client.pool_id)
+    pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"])
+    if user is None:
+        if pools.prevent_user_existence_errors(client):
+            raise errors.CodeMismatch("Invalid verification code provided, please try again.")
+        raise errors.UserNotFound("Username/client id combination not found.")
+    passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
+    codes.consume(ctx, user, codes.FORGOT_PASSWORD, req["ConfirmationCode"])
+    _reset_to(ctx, user, req["Password"], "password_reset")
+    audit.event("password_reset", pool=pool.id, user=user.sub, client=client.id)
+    return {}
+
+
+def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    user, _ = tokens.user_from_access_token(ctx, req["AccessToken"])
+    pool = pools.get_pool(ctx.db, user.pool_id)
+    lockout.check_not_locked(user, ctx.now)
+    previous = req.get("PreviousPassword")
+    if not previous or not passwords.verify_password(user, previous):
+        lockout.record_failure(user, ctx.now)
+        audit.event("change_password_failure", pool=pool.id, user=user.sub)
+        raise errors.NotAuthorized("Incorrect username or password.", persist=True)
+    passwords.check_policy(req["ProposedPassword"], passwords.policy_of(pool.config))
+    passwords.set_password(user, req["ProposedPassword"], ctx.sealer)
+    lockout.record_success(user)
+    users.touch(ctx, user)
+    audit.event("password_change", pool=pool.id, user=user.sub, reason="change_password")
+    return {}
+
+
+def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    user = users.require_user(ctx.db, pool, req["Username"])
+    policy = passwords.policy_of(pool.config)
+    passwords.check_policy(req["Password"], policy)
+    if req.get("Permanent"):
+        _reset_to(ctx, user, req["Password"], "admin_set_password")
+    else:
+        passwords.set_password(user, req["Password"], ctx.sealer)
+        user.status = users.FORCE_CHANGE_PASSWORD
+        user.temp_password_expires_at = ctx.now + policy["TemporaryPasswordValidityDays"] * 86400
+        users.touch(ctx, user)
+        tokens.revoke_user_sessions(ctx, user, "admin_set_password")
+    audit.event("admin_set_user_password", pool=pool.id, user=user.sub, permanent=bool(req.get("Permanent")))
+    return {}
+
+
+def admin_reset_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    user = users.require_user(ctx.db, pool, req["Username"])
+    if user.status == users.UNCONFIRMED:
+        raise errors.NotAuthorized("User password cannot be reset in the current state.")
+    _send_reset_code(ctx, pool, user, "ADMIN_RESET_PASSWORD")
+    user.status = users.RESET_REQUIRED
+    users.touch(ctx, user)
+    tokens.revoke_user_sessions(ctx, user, "admin_reset_password")
+    audit.event("admin_reset_user_password", pool=pool.id, user=user.sub)
+    return {}

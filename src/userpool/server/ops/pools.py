@@ -1,0 +1,177 @@
+"""CreateUserPool, DescribeUserPool, UpdateUserPool, DeleteUserPool, ListUserPools, AddCustomAttributes."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import func, select
+
+from userpool.server import errors, keys, pools
+from userpool.server.context import Context
+from userpool.server.db import User, UserPool
+from userpool.server.ops.paging import page
+from userpool.server.passwords import DEFAULT_POLICY
+
+# Members of CreateUserPool that DescribeUserPool echoes back unchanged.
+_ECHOED = (
+    "Policies", "DeletionProtection", "LambdaConfig", "AutoVerifiedAttributes", "AliasAttributes", "UsernameAttributes",
+    "SmsVerificationMessage", "EmailVerificationMessage", "EmailVerificationSubject", "VerificationMessageTemplate",
+    "SmsAuthenticationMessage", "UserAttributeUpdateSettings", "MfaConfiguration", "DeviceConfiguration",
+    "EmailConfiguration", "SmsConfiguration", "UserPoolTags", "AdminCreateUserConfig", "UserPoolAddOns",
+    "UsernameConfiguration", "AccountRecoverySetting", "UserPoolTier",
+)
+_UPDATABLE = tuple(k for k in _ECHOED if k not in ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration"))
+
+
+def _custom_attribute(spec: dict[str, Any]) -> dict[str, Any]:
+    name = spec.get("Name", "")
+    if spec.get("Required"):
+        raise errors.InvalidParameter("Required custom attributes are not supported currently.")
+    kind = spec.get("AttributeDataType", "String")
+    attr: dict[str, Any] = {
+        "Name": name if name.startswith("custom:") else f"custom:{name}",
+        "AttributeDataType": kind,
+        "DeveloperOnlyAttribute": bool(spec.get("DeveloperOnlyAttribute", False)),
+        "Mutable": bool(spec.get("Mutable", True)),
+        "Required": False,
+    }
+    if kind == "String":
+        attr["StringAttributeConstraints"] = spec.get("StringAttributeConstraints") or {}
+    if kind == "Number":
+        attr["NumberAttributeConstraints"] = spec.get("NumberAttributeConstraints") or {}
+    return attr
+
+
+def _schema(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    custom: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for spec in specs:
+        name = spec.get("Name", "")
+        if name in seen:
+            raise errors.InvalidParameter(f"Duplicate attribute name: {name}")
+        seen.add(name)
+        if name in pools.STANDARD_ATTRIBUTES:
+            change = {k: spec[k] for k in ("Mutable", "Required") if k in spec}
+            if "StringAttributeConstraints" in spec:
+                change["StringAttributeConstraints"] = spec["StringAttributeConstraints"]
+            if name == "sub" and (change.get("Mutable") or change.get("Required") is False):
+                raise errors.InvalidParameter("sub is an immutable, required attribute.")
+            overrides[name] = change
+        else:
+            custom.append(_custom_attribute(spec))
+    return pools.schema_attributes(custom, overrides)
+
+
+def _check_sign_in_options(req: dict[str, Any]) -> None:
+    if req.get("AliasAttributes") and req.get("UsernameAttributes"):
+        raise errors.InvalidParameter("Only one of the aliasAttributes or usernameAttributes can be set in a User Pool.")
+    if len(set(req.get("UsernameAttributes") or [])) != len(req.get("UsernameAttributes") or []):
+        raise errors.InvalidParameter("Duplicate usernameAttributes are not allowed.")
+
+
+def _describe(ctx: Context, pool: UserPool) -> dict[str, Any]:
+    count = ctx.db.scalar(select(func.count(User.id)).where(User.pool_id == pool.id)) or 0
+    out = {k: copy.deepcopy(v) for k, v in pool.config.items() if k not in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "WebAuthnConfiguration")}
+    out.update(
+        {
+            "Id": pool.id,
+            "Name": pool.name,
+            "Arn": pools.pool_arn(ctx, pool),
+            "CreationDate": pool.created_at,
+            "LastModifiedDate": pool.modified_at,
+            "EstimatedNumberOfUsers": count,
+        }
+    )
+    return out
+
+
+def create_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    _check_sign_in_options(req)
+    config: dict[str, Any] = {k: copy.deepcopy(req[k]) for k in _ECHOED if k in req}
+    policies = config.setdefault("Policies", {})
+    policies["PasswordPolicy"] = {**DEFAULT_POLICY, **policies.get("PasswordPolicy", {})}
+    policies.setdefault("SignInPolicy", {"AllowedFirstAuthFactors": ["PASSWORD"]})
+    config.setdefault("MfaConfiguration", "OFF")
+    config.setdefault("DeletionProtection", "INACTIVE")
+    config.setdefault("LambdaConfig", {})
+    config.setdefault("AdminCreateUserConfig", {"AllowAdminCreateUserOnly": False, "UnusedAccountValidityDays": 7})
+    config.setdefault("EmailConfiguration", {"EmailSendingAccount": "COGNITO_DEFAULT"})
+    config.setdefault("VerificationMessageTemplate", {"DefaultEmailOption": "CONFIRM_WITH_CODE"})
+    config.setdefault("UserPoolTier", "ESSENTIALS")
+    config["SchemaAttributes"] = _schema(req.get("Schema") or [])
+    pool = UserPool(
+        id=pools.new_pool_id(ctx.region),
+        name=req["PoolName"],
+        region=ctx.region,
+        created_at=ctx.now,
+        modified_at=ctx.now,
+        config=config,
+    )
+    ctx.db.add(pool)
+    ctx.db.flush()
+    ctx.db.add(keys.new_key(pool.id, ctx.sealer, ctx.now))
+    return {"UserPool": _describe(ctx, pool)}
+
+
+def describe_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    return {"UserPool": _describe(ctx, pools.get_pool(ctx.db, req["UserPoolId"]))}
+
+
+def update_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    """UpdateUserPool replaces the members it names and resets the others to their defaults, as Cognito does."""
+    pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    config = {k: v for k, v in pool.config.items() if k not in _UPDATABLE}
+    for k in _UPDATABLE:
+        if k in req:
+            config[k] = copy.deepcopy(req[k])
+    policies = config.setdefault("Policies", {})
+    policies["PasswordPolicy"] = {**DEFAULT_POLICY, **policies.get("PasswordPolicy", {})}
+    config.setdefault("MfaConfiguration", "OFF")
+    config.setdefault("DeletionProtection", "INACTIVE")
+    config.setdefault("LambdaConfig", {})
+    for keep in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration"):
+        if keep in pool.config:
+            config[keep] = pool.config[keep]
+    pool.config = config
+    pool.modified_at = ctx.now
+    return {}
+
+
+def delete_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    if pool.config.get("DeletionProtection") == "ACTIVE":
+        raise errors.InvalidParameter("The user pool cannot be deleted because deletion protection is activated.")
+    ctx.db.delete(pool)
+    return {}
+
+
+def list_user_pools(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    rows, token = page(ctx.db, select(UserPool).order_by(UserPool.id), UserPool.id, req.get("NextToken"), req["MaxResults"])
+    items = [
+        {
+            "Id": p.id,
+            "Name": p.name,
+            "LambdaConfig": p.config.get("LambdaConfig", {}),
+            "LastModifiedDate": p.modified_at,
+            "CreationDate": p.created_at,
+        }
+        for p in rows
+    ]
+    return {"UserPools": items, "NextToken": token}
+
+
+def add_custom_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    existing = {a["Name"] for a in pool.config.get("SchemaAttributes", [])}
+    new = [_custom_attribute(spec) for spec in req["CustomAttributes"]]
+    for attr in new:
+        if attr["Name"] in existing:
+            raise errors.InvalidParameter(f"{attr['Name']}: Existing attribute already has name {attr['Name']}.")
+        existing.add(attr["Name"])
+    config = dict(pool.config)
+    config["SchemaAttributes"] = [*config.get("SchemaAttributes", []), *new]
+    pool.config = config
+    pool.modified_at = ctx.now
+    return {}

@@ -1,0 +1,122 @@
+"""SignUp, ConfirmSignUp, ResendConfirmationCode, AdminConfirmSignUp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from userpool.server import audit, codes, errors, passwords, pools, triggers, users
+from userpool.server.context import Context
+from userpool.server.db import AppClient, User, UserPool
+
+
+def _public_target(ctx: Context, req: dict[str, Any]) -> tuple[AppClient, UserPool]:
+    client = pools.get_client(ctx.db, req["ClientId"])
+    return client, pools.get_pool(ctx.db, client.pool_id)
+
+
+def simulated_delivery(ctx: Context, pool: UserPool, username: str) -> dict[str, str]:
+    """Delivery details for an unknown user when the client prevents user-existence errors.
+
+    Stable per username (derived with the server's key), so repeated calls cannot tell a
+    simulated answer from a real one.
+    """
+    seed = ctx.sealer.derive("simulated-delivery", pool.id, username.lower())
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    if "email" in (pools.auto_verified(pool) or ["email"]) or "@" in username:
+        local = username[:1] if "@" in username else letters[seed[0] % 26]
+        domain = username.partition("@")[2][:1] if "@" in username else letters[seed[1] % 26]
+        return {"Destination": f"{local}***@{domain}***", "DeliveryMedium": "EMAIL", "AttributeName": "email"}
+    return {"Destination": "+*******" + "".join(str(b % 10) for b in seed[:4]), "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+
+
+def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    client, pool = _public_target(ctx, req)
+    pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
+    if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
+        raise errors.NotAuthorized("SignUp is not permitted for this user pool")
+    passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
+    user = users.new_user(ctx, pool, req["Username"], users.UNCONFIRMED)
+    users.apply_attributes(
+        ctx, pool, user, req.get("UserAttributes") or [], admin=False, writable=client.config.get("WriteAttributes"), creating=True
+    )
+    users.check_required(pool, user)
+    users.check_alias_unique(ctx, pool, user)
+    response = triggers.pre_sign_up(ctx, pool, client, user, req, "PreSignUp_SignUp")
+    if response.get("autoConfirmUser"):
+        user.status = users.CONFIRMED
+    for attr, flag in (("email", "autoVerifyEmail"), ("phone_number", "autoVerifyPhone")):
+        if response.get(flag) and user.attr(attr):
+            users.put_attribute(user, users.VERIFIED_FLAG[attr], "true")
+    passwords.set_password(user, req["Password"], ctx.sealer)
+    ctx.db.add(user)
+    try:
+        ctx.db.flush()
+    except IntegrityError:
+        raise errors.UsernameExists("User already exists") from None
+    out: dict[str, Any] = {"UserConfirmed": user.status == users.CONFIRMED, "UserSub": user.sub}
+    attribute = codes.signup_attribute(pool, user) if user.status == users.UNCONFIRMED else None
+    if attribute:
+        code = codes.issue(ctx, user, codes.SIGN_UP)
+        out["CodeDeliveryDetails"] = codes.send(ctx, pool, user, "SIGN_UP", attribute, code)
+    audit.event("sign_up", pool=pool.id, user=user.sub, client=client.id)
+    if user.status == users.CONFIRMED:
+        triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
+    return out
+
+
+def _confirm(ctx: Context, pool: UserPool, user: User, force_alias: bool) -> None:
+    attribute = codes.signup_attribute(pool, user)
+    user.status = users.CONFIRMED
+    if attribute:
+        users.put_attribute(user, users.VERIFIED_FLAG[attribute], "true")
+        users.check_alias_unique(ctx, pool, user, force=force_alias)
+    users.touch(ctx, user)
+
+
+def confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    client, pool = _public_target(ctx, req)
+    pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"])
+    if user is None:
+        if pools.prevent_user_existence_errors(client):
+            raise errors.CodeMismatch("Invalid verification code provided, please try again.")
+        raise errors.UserNotFound("Username/client id combination not found.")
+    if user.status != users.UNCONFIRMED:
+        raise errors.NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+    codes.consume(ctx, user, codes.SIGN_UP, req["ConfirmationCode"])
+    _confirm(ctx, pool, user, bool(req.get("ForceAliasCreation")))
+    triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
+    audit.event("confirm_sign_up", pool=pool.id, user=user.sub, client=client.id)
+    return {}
+
+
+def resend_confirmation_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    client, pool = _public_target(ctx, req)
+    pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"])
+    if user is None:
+        if pools.prevent_user_existence_errors(client):
+            return {"CodeDeliveryDetails": simulated_delivery(ctx, pool, req["Username"])}
+        raise errors.UserNotFound("Username/client id combination not found.")
+    if user.status != users.UNCONFIRMED:
+        raise errors.InvalidParameter("User is already confirmed.")
+    attribute = codes.signup_attribute(pool, user)
+    if attribute is None:
+        raise errors.InvalidParameter("Auto verification not turned on.")
+    code = codes.issue(ctx, user, codes.SIGN_UP)
+    return {"CodeDeliveryDetails": codes.send(ctx, pool, user, "RESEND", attribute, code)}
+
+
+def admin_confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
+    pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    user = users.require_user(ctx.db, pool, req["Username"])
+    if user.status != users.UNCONFIRMED:
+        raise errors.NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+    user.status = users.CONFIRMED
+    users.touch(ctx, user)
+    triggers.post_confirmation(ctx, pool, None, user, "PostConfirmation_ConfirmSignUp")
+    audit.event("admin_confirm_sign_up", pool=pool.id, user=user.sub)
+    return {}
+

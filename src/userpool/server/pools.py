@@ -1,0 +1,138 @@
+"""User pools and app clients as Cognito describes them: identifiers, defaults, schema,
+looking them up, and the SECRET_HASH check."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from userpool import srp
+from userpool.server import errors
+from userpool.server.context import Context
+from userpool.server.db import AppClient, UserPool
+from userpool.server.sealing import random_alnum, same
+
+LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+_STRING = {"AttributeDataType": "String", "DeveloperOnlyAttribute": False}
+STANDARD_ATTRIBUTES: dict[str, dict[str, Any]] = {
+    "sub": {**_STRING, "Mutable": False, "Required": True, "StringAttributeConstraints": {"MinLength": "1", "MaxLength": "2048"}},
+    **{
+        name: {**_STRING, "Mutable": True, "Required": False, "StringAttributeConstraints": {"MinLength": "0", "MaxLength": "2048"}}
+        for name in (
+            "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "profile",
+            "picture", "website", "email", "gender", "birthdate", "zoneinfo", "locale", "phone_number", "address",
+        )
+    },
+    "email_verified": {"AttributeDataType": "Boolean", "DeveloperOnlyAttribute": False, "Mutable": True, "Required": False},
+    "phone_number_verified": {"AttributeDataType": "Boolean", "DeveloperOnlyAttribute": False, "Mutable": True, "Required": False},
+    "updated_at": {"AttributeDataType": "Number", "DeveloperOnlyAttribute": False, "Mutable": True, "Required": False,
+                   "NumberAttributeConstraints": {"MinValue": "0"}},
+    "identities": {**_STRING, "Mutable": True, "Required": False, "StringAttributeConstraints": {}},
+}
+STANDARD_ATTRIBUTES["birthdate"]["StringAttributeConstraints"] = {"MinLength": "10", "MaxLength": "10"}
+
+
+def new_pool_id(region: str) -> str:
+    return f"{region}_{random_alnum(9)}"
+
+
+def new_client_id() -> str:
+    return random_alnum(26, LOWER_ALNUM)
+
+
+def new_client_secret() -> str:
+    return random_alnum(51, LOWER_ALNUM)
+
+
+def pool_arn(ctx: Context, pool: UserPool) -> str:
+    return f"arn:aws:cognito-idp:{pool.region}:{ctx.config.account_id}:userpool/{pool.id}"
+
+
+def get_pool(db: Session, pool_id: str) -> UserPool:
+    pool = db.get(UserPool, pool_id)
+    if pool is None:
+        raise errors.ResourceNotFound(f"User pool {pool_id} does not exist.")
+    return pool
+
+
+def get_client(db: Session, client_id: str, pool_id: str | None = None) -> AppClient:
+    client = db.get(AppClient, client_id)
+    if client is None or (pool_id is not None and client.pool_id != pool_id):
+        raise errors.ResourceNotFound(f"User pool client {client_id} does not exist.")
+    return client
+
+
+def client_secret(ctx: Context, client: AppClient) -> str | None:
+    if client.secret_sealed is None:
+        return None
+    return ctx.sealer.open(client.secret_sealed, f"client-secret:{client.id}").decode()
+
+
+def check_secret_hash(ctx: Context, client: AppClient, secret_hash: str | None, *usernames: str) -> None:
+    """Cognito requires SECRET_HASH whenever the client has a secret; any of ``usernames`` may be the one hashed."""
+    secret = client_secret(ctx, client)
+    if secret is None:
+        return
+    if not secret_hash:
+        raise errors.NotAuthorized(f"Client {client.id} is configured with secret but SECRET_HASH was not received")
+    ok = False
+    for name in usernames:
+        if name:
+            ok |= same(srp.secret_hash(secret, name, client.id), secret_hash)
+    if not ok:
+        raise errors.NotAuthorized(f"Unable to verify secret hash for client {client.id}")
+
+
+def schema_of(pool: UserPool) -> dict[str, dict[str, Any]]:
+    """Attribute name -> SchemaAttributeType (standard attributes, then custom:*)."""
+    return {a["Name"]: a for a in pool.config.get("SchemaAttributes", [])}
+
+
+def schema_attributes(custom: list[dict[str, Any]], overrides: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for name, base in STANDARD_ATTRIBUTES.items():
+        attr = {"Name": name, **copy.deepcopy(base), **overrides.get(name, {})}
+        out.append(attr)
+    out.extend(custom)
+    return out
+
+
+_LEGACY_FLOWS = {
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "CUSTOM_AUTH_FLOW_ONLY": "ALLOW_CUSTOM_AUTH",
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+}
+
+
+def explicit_auth_flows(client: AppClient) -> set[str]:
+    """The ALLOW_* flows in force; the legacy values imply SRP and refresh, as in Cognito."""
+    flows = set(client.config.get("ExplicitAuthFlows") or [])
+    legacy = {_LEGACY_FLOWS[f] for f in flows if f in _LEGACY_FLOWS}
+    if legacy:
+        flows = legacy | {"ALLOW_REFRESH_TOKEN_AUTH"}
+        if "ALLOW_CUSTOM_AUTH" not in legacy:
+            flows.add("ALLOW_USER_SRP_AUTH")
+    return flows
+
+
+def prevent_user_existence_errors(client: AppClient) -> bool:
+    return client.config.get("PreventUserExistenceErrors") == "ENABLED"
+
+
+def case_sensitive(pool: UserPool) -> bool:
+    return bool((pool.config.get("UsernameConfiguration") or {}).get("CaseSensitive", True))
+
+
+def username_attributes(pool: UserPool) -> list[str]:
+    return list(pool.config.get("UsernameAttributes") or [])
+
+
+def alias_attributes(pool: UserPool) -> list[str]:
+    return list(pool.config.get("AliasAttributes") or [])
+
+
+def auto_verified(pool: UserPool) -> list[str]:
+    return list(pool.config.get("AutoVerifiedAttributes") or [])

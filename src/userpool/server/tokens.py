@@ -1,0 +1,274 @@
+"""Issuing and accepting tokens: RS256 access and ID tokens with Cognito's claims,
+opaque refresh tokens stored as hashes, and token families for revocation.
+
+Every sign-in starts a :class:`TokenFamily` whose id is the ``origin_jti`` claim of every
+access and ID token it yields; RevokeToken, GlobalSignOut, disabling or deleting the user
+mark families revoked, and every operation that takes an access token checks its family.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import jwt
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from userpool.server import errors
+from userpool.server.context import Context
+from userpool.server.db import AppClient, Group, RefreshToken, TokenFamily, User, UserGroup, UserPool
+from userpool.server.sealing import hash_secret, random_token
+
+SCOPE = "aws.cognito.signin.user.admin"
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+DEFAULT_UNITS = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
+DEFAULT_VALIDITY = {"AccessToken": 1, "IdToken": 1, "RefreshToken": 30}
+_VALIDITY_KEYS = {"AccessToken": "AccessTokenValidity", "IdToken": "IdTokenValidity", "RefreshToken": "RefreshTokenValidity"}
+
+
+def validity_seconds(client_config: dict[str, Any], kind: str) -> int:
+    """Token lifetime in seconds from the app client's validity and units (Cognito's defaults)."""
+    units = {**DEFAULT_UNITS, **(client_config.get("TokenValidityUnits") or {})}
+    value = client_config.get(_VALIDITY_KEYS[kind])
+    if value is None:
+        value, unit = DEFAULT_VALIDITY[kind], DEFAULT_UNITS[kind]
+    else:
+        unit = units[kind]
+    return int(value) * _UNIT_SECONDS[unit]
+
+
+def start_family(ctx: Context, client: AppClient, user: User) -> TokenFamily:
+    family = TokenFamily(
+        origin_jti=str(uuid.uuid4()),
+        pool_id=user.pool_id,
+        client_id=client.id,
+        user_id=user.id,
+        auth_time=int(ctx.now),
+        created_at=ctx.now,
+        expires_at=ctx.now + validity_seconds(client.config, "RefreshToken"),
+    )
+    ctx.db.add(family)
+    ctx.db.flush()  # refresh tokens reference it; no ORM relationship orders the inserts
+    return family
+
+
+def new_refresh_token(ctx: Context, family: TokenFamily) -> str:
+    token = random_token(96)
+    ctx.db.add(
+        RefreshToken(token_hash=hash_secret(token), origin_jti=family.origin_jti, created_at=ctx.now, expires_at=family.expires_at)
+    )
+    return token
+
+
+def user_groups(db: Session, user: User) -> list[Group]:
+    rows = db.scalars(
+        select(Group)
+        .join(UserGroup, (UserGroup.pool_id == Group.pool_id) & (UserGroup.group_name == Group.name))
+        .where(UserGroup.user_id == user.id)
+    ).all()
+    return sorted(rows, key=lambda g: (g.precedence if g.precedence is not None else 2**31, g.name))
+
+
+def readable_attributes(client: AppClient, user: User) -> dict[str, str]:
+    allowed = client.config.get("ReadAttributes")
+    attrs = user.attr_map()
+    if allowed:
+        attrs = {k: v for k, v in attrs.items() if k in allowed or k == "sub"}
+    return attrs
+
+
+def _id_claim_value(name: str, value: str) -> Any:
+    if name in ("email_verified", "phone_number_verified"):
+        return value.lower() == "true"
+    if name == "updated_at" and value.isdigit():
+        return int(value)
+    return value
+
+
+def claims_for(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, family: TokenFamily
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(access claims, ID claims) for one issuance, before any PreTokenGeneration change."""
+    now = int(ctx.now)
+    issuer = ctx.config.issuer(pool.id)
+    event_id = str(uuid.uuid4())
+    groups = user_groups(ctx.db, user)
+    access: dict[str, Any] = {
+        "sub": user.sub,
+        "iss": issuer,
+        "client_id": client.id,
+        "origin_jti": family.origin_jti,
+        "event_id": event_id,
+        "token_use": "access",
+        "scope": SCOPE,
+        "auth_time": family.auth_time,
+        "exp": now + validity_seconds(client.config, "AccessToken"),
+        "iat": now,
+        "jti": str(uuid.uuid4()),
+        "username": user.username,
+    }
+    id_claims: dict[str, Any] = {"sub": user.sub}
+    if groups:
+        names = [g.name for g in groups]
+        access = {"sub": user.sub, "cognito:groups": names, **{k: v for k, v in access.items() if k != "sub"}}
+        id_claims["cognito:groups"] = names
+        roles = [g.role_arn for g in groups if g.role_arn]
+        if roles:
+            id_claims["cognito:roles"] = roles
+            id_claims["cognito:preferred_role"] = roles[0]
+    for name, value in readable_attributes(client, user).items():
+        if name != "sub":
+            id_claims[name] = _id_claim_value(name, value)
+    id_claims.update(
+        {
+            "iss": issuer,
+            "cognito:username": user.username,
+            "origin_jti": family.origin_jti,
+            "aud": client.id,
+            "event_id": event_id,
+            "token_use": "id",
+            "auth_time": family.auth_time,
+            "exp": now + validity_seconds(client.config, "IdToken"),
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+        }
+    )
+    return access, id_claims
+
+
+def sign(ctx: Context, pool_id: str, claims: dict[str, Any]) -> str:
+    kid, key = ctx.state.keys.active_key(ctx.db, pool_id)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid, "typ": None})
+
+
+def authentication_result(
+    ctx: Context,
+    pool: UserPool,
+    client: AppClient,
+    user: User,
+    family: TokenFamily,
+    refresh_token: str | None,
+) -> dict[str, Any]:
+    from userpool.server.triggers import pre_token_generation
+
+    access, id_claims = claims_for(ctx, pool, client, user, family)
+    access, id_claims = pre_token_generation(ctx, pool, client, user, access, id_claims)
+    result: dict[str, Any] = {
+        "AccessToken": sign(ctx, pool.id, access),
+        "ExpiresIn": validity_seconds(client.config, "AccessToken"),
+        "TokenType": "Bearer",
+        "IdToken": sign(ctx, pool.id, id_claims),
+    }
+    if refresh_token:
+        result["RefreshToken"] = refresh_token
+    return result
+
+
+# ------------------------------------------------------------------ accepting tokens
+
+
+def _bad_token() -> errors.CognitoError:
+    return errors.NotAuthorized("Invalid Access Token")
+
+
+def decode_access_token(ctx: Context, token: str) -> dict[str, Any]:
+    """The verified claims of an access token this server issued; Cognito's errors otherwise."""
+    if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
+        raise _bad_token()
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise _bad_token() from None
+    if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+        raise _bad_token()
+    found = ctx.state.keys.public_key(ctx.db, header["kid"])
+    if found is None:
+        raise _bad_token()
+    pool_id, public_key = found
+    try:
+        claims = jwt.decode(
+            token,
+            public_key,
+            algorithms=["RS256"],
+            options={"require": ["exp", "iat", "token_use", "sub"], "verify_aud": False},
+        )
+    except jwt.ExpiredSignatureError:
+        raise errors.NotAuthorized("Access Token has expired") from None
+    except jwt.PyJWTError:
+        raise _bad_token() from None
+    if claims.get("token_use") != "access" or not str(claims.get("iss", "")).endswith("/" + pool_id):
+        raise _bad_token()
+    claims["_pool_id"] = pool_id
+    return claims
+
+
+def user_from_access_token(ctx: Context, token: str) -> tuple[User, dict[str, Any]]:
+    """Authenticate a request by its access token: signature, expiry, revocation, user state."""
+    claims = decode_access_token(ctx, token)
+    family = ctx.db.get(TokenFamily, claims.get("origin_jti", ""))
+    if family is None or family.revoked_at is not None:
+        raise errors.NotAuthorized("Access Token has been revoked")
+    user = ctx.db.get(User, family.user_id)
+    if user is None or user.sub != claims["sub"]:
+        raise errors.NotAuthorized("Access Token has been revoked")
+    if not user.enabled:
+        raise errors.NotAuthorized("User is disabled.")
+    return user, claims
+
+
+def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[RefreshToken, TokenFamily, User]:
+    invalid = errors.NotAuthorized("Invalid Refresh Token")
+    row = ctx.db.get(RefreshToken, hash_secret(token)) if token else None
+    if row is None:
+        raise invalid
+    family = ctx.db.get(TokenFamily, row.origin_jti)
+    if family is None or family.client_id != client.id:
+        raise invalid
+    if family.revoked_at is not None:
+        raise errors.NotAuthorized("Refresh Token has been revoked")
+    if row.expires_at <= ctx.now:
+        raise errors.NotAuthorized("Refresh Token has expired")
+    user = ctx.db.get(User, family.user_id)
+    if user is None:
+        raise invalid
+    if not user.enabled:
+        raise errors.NotAuthorized("User is disabled.")
+    return row, family, user
+
+
+def use_refresh_token(ctx: Context, client: AppClient, row: RefreshToken, family: TokenFamily, *, rotate: bool) -> str | None:
+    """Accept a refresh token; with rotation, return its successor and retire it.
+
+    A rotated token presented again after the client's grace period means it leaked (or
+    was replayed): the whole family is revoked, as Cognito's reuse detection does.
+    """
+    rotation = client.config.get("RefreshTokenRotation") or {}
+    grace = int(rotation.get("RetryGracePeriodSeconds", 0))
+    if row.rotated_at is not None and ctx.now - row.rotated_at > grace:
+        revoke_family(ctx, family, "refresh_token_reuse")
+        raise errors.RefreshTokenReuse("Refresh token has been reused; all tokens of this session are revoked.", persist=True)
+    if not rotate:
+        return None
+    if row.rotated_at is None:
+        row.rotated_at = ctx.now
+    return new_refresh_token(ctx, family)
+
+
+def rotation_enabled(client: AppClient) -> bool:
+    return (client.config.get("RefreshTokenRotation") or {}).get("Feature") == "ENABLED"
+
+
+def revoke_family(ctx: Context, family: TokenFamily, reason: str) -> None:
+    if family.revoked_at is None:
+        family.revoked_at = ctx.now
+        family.revoked_reason = reason
+
+
+def revoke_user_sessions(ctx: Context, user: User, reason: str) -> None:
+    """End every session of the user at once (global sign-out, disable, reset)."""
+    ctx.db.execute(
+        update(TokenFamily)
+        .where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=ctx.now, revoked_reason=reason)
+    )

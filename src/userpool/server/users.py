@@ -1,0 +1,257 @@
+"""Users: lookup by username, sign-in attribute or alias; attributes checked against the
+pool's schema; the wire shapes Cognito describes users with."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from userpool.server import errors, pools
+from userpool.server.context import Context
+from userpool.server.db import User, UserAttribute, UserPool
+
+UNCONFIRMED = "UNCONFIRMED"
+CONFIRMED = "CONFIRMED"
+FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+RESET_REQUIRED = "RESET_REQUIRED"
+
+VERIFIED_FLAG = {"email": "email_verified", "phone_number": "phone_number_verified"}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_PHONE = re.compile(r"^\+[0-9]{4,15}$")
+_MAX_KEY = 256
+
+
+def username_key(pool: UserPool, username: str) -> str:
+    return username if pools.case_sensitive(pool) else username.lower()
+
+
+def value_key(name: str, value: str) -> str:
+    """How an attribute value is indexed: e-mail addresses compare without case."""
+    key = value.lower() if name in ("email", "preferred_username") else value
+    return key[:_MAX_KEY]
+
+
+def _by_attribute(db: Session, pool: UserPool, name: str, value: str, verified_only: bool) -> User | None:
+    rows = db.scalars(
+        select(User)
+        .join(UserAttribute, UserAttribute.user_id == User.id)
+        .where(UserAttribute.pool_id == pool.id, UserAttribute.name == name, UserAttribute.value_key == value_key(name, value))
+    ).all()
+    for user in rows:
+        flag = VERIFIED_FLAG.get(name)
+        if not verified_only or flag is None or user.attr(flag) == "true":
+            return user
+    return None
+
+
+def find_user(db: Session, pool: UserPool, name: str) -> User | None:
+    """The user ``name`` designates: its username, else its sign-in attribute, else a verified alias."""
+    if not name:
+        return None
+    user = db.scalars(select(User).where(User.pool_id == pool.id, User.username_key == username_key(pool, name))).first()
+    if user is not None:
+        return user
+    for attr in pools.username_attributes(pool):
+        found = _by_attribute(db, pool, attr, name, verified_only=False)
+        if found is not None:
+            return found
+    for attr in pools.alias_attributes(pool):
+        found = _by_attribute(db, pool, attr, name, verified_only=True)
+        if found is not None:
+            return found
+    return None
+
+
+def require_user(db: Session, pool: UserPool, name: str) -> User:
+    user = find_user(db, pool, name)
+    if user is None:
+        raise errors.UserNotFound("User does not exist.")
+    return user
+
+
+def new_user(ctx: Context, pool: UserPool, username: str, status: str) -> User:
+    """A new user row; ``username`` is the sign-in name the caller gave.
+
+    With ``UsernameAttributes`` (sign in with email/phone) Cognito makes the real username a
+    UUID (the sub) and stores the given value as the attribute.
+    """
+    sub = str(uuid.uuid4())
+    sign_in_attrs = pools.username_attributes(pool)
+    internal = username
+    if sign_in_attrs:
+        kind = "email" if _EMAIL.match(username) else "phone_number" if _PHONE.match(username) else None
+        if kind is None or kind not in sign_in_attrs:
+            expected = " or ".join("an email" if a == "email" else "a phone number" for a in sign_in_attrs)
+            raise errors.InvalidParameter(f"Username should be {expected}.")
+        internal = sub
+    elif _EMAIL.match(username) and "email" in pools.alias_attributes(pool):
+        raise errors.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
+    if db_has_username(ctx.db, pool, internal):
+        raise errors.UsernameExists("User account already exists")
+    user = User(
+        pool_id=pool.id,
+        username=internal,
+        username_key=username_key(pool, internal),
+        sub=sub,
+        status=status,
+        enabled=True,
+        created_at=ctx.now,
+        modified_at=ctx.now,
+        failed_attempts=0,
+        mfa={},
+        attributes=[],
+    )
+    put_attribute(user, "sub", sub)
+    if sign_in_attrs:
+        put_attribute(user, "email" if "@" in username else "phone_number", username)
+    return user
+
+
+def db_has_username(db: Session, pool: UserPool, username: str) -> bool:
+    key = username_key(pool, username)
+    return db.scalars(select(User.id).where(User.pool_id == pool.id, User.username_key == key)).first() is not None
+
+
+def put_attribute(user: User, name: str, value: str) -> None:
+    for a in user.attributes:
+        if a.name == name:
+            a.value = value
+            a.value_key = value_key(name, value)
+            return
+    user.attributes.append(UserAttribute(pool_id=user.pool_id, name=name, value=value, value_key=value_key(name, value)))
+
+
+def drop_attribute(user: User, name: str) -> None:
+    user.attributes = [a for a in user.attributes if a.name != name]
+
+
+def _check_value(schema: dict[str, Any], name: str, value: str) -> None:
+    if name == "email" and value and not _EMAIL.match(value):
+        raise errors.InvalidParameter("Invalid email address format.")
+    if name == "phone_number" and value and not _PHONE.match(value):
+        raise errors.InvalidParameter("Invalid phone number format.")
+    kind = schema.get("AttributeDataType", "String")
+    if kind == "Number":
+        try:
+            float(value)
+        except ValueError:
+            raise errors.InvalidParameter(f"{name}: Attribute value must be a number.") from None
+    if kind == "Boolean" and value not in ("true", "false"):
+        raise errors.InvalidParameter(f"{name}: Attribute value must be true or false.")
+    limits = schema.get("StringAttributeConstraints") or {}
+    if kind == "String":
+        if "MaxLength" in limits and len(value) > int(limits["MaxLength"]):
+            raise errors.InvalidParameter(f"{name}: String must be no longer than {limits['MaxLength']} characters")
+        if "MinLength" in limits and value and len(value) < int(limits["MinLength"]):
+            raise errors.InvalidParameter(f"{name}: String must be no shorter than {limits['MinLength']} characters")
+
+
+def apply_attributes(
+    ctx: Context,
+    pool: UserPool,
+    user: User,
+    attributes: Iterable[dict[str, str]],
+    *,
+    admin: bool,
+    writable: list[str] | None = None,
+    creating: bool = False,
+) -> list[str]:
+    """Set attributes after checking them against the schema; returns the names that changed.
+
+    Cognito's rules: unknown names and ``sub`` are refused, immutable attributes may be set
+    only at creation, developer-only (``dev:custom:``) attributes only by admin calls, a
+    changed email/phone becomes unverified unless the same call sets the verified flag, and
+    a client's WriteAttributes limit what public calls may set.
+    """
+    schema = pools.schema_of(pool)
+    changed: list[str] = []
+    pairs = [(a.get("Name", ""), a.get("Value", "")) for a in attributes]
+    explicit_flags = {n for n, _ in pairs if n in VERIFIED_FLAG.values()}
+    for name, value in pairs:
+        lookup = name[4:] if name.startswith("dev:") else name
+        spec = schema.get(lookup)
+        if spec is None or name == "sub":
+            raise errors.InvalidParameter(f"Attribute does not exist in the schema: {name}" if spec is None else "Cannot modify an immutable attribute: sub")
+        if not creating and not spec.get("Mutable", True):
+            raise errors.InvalidParameter(f"Cannot modify an immutable attribute: {name}")
+        if spec.get("DeveloperOnlyAttribute") and not admin:
+            raise errors.NotAuthorized(f"A client attempted to write unauthorized attribute: {name}")
+        if writable and not admin and name not in writable:
+            raise errors.NotAuthorized(f"A client attempted to write unauthorized attribute: {name}")
+        _check_value(spec, name, value)
+        if user.attr(lookup) != value:
+            put_attribute(user, lookup, value)
+            changed.append(lookup)
+            flag = VERIFIED_FLAG.get(lookup)
+            if flag and flag not in explicit_flags and not creating and user.attr(flag) == "true":
+                put_attribute(user, flag, "false")
+    return changed
+
+
+def check_required(pool: UserPool, user: User) -> None:
+    missing = [
+        a["Name"] for a in pool.config.get("SchemaAttributes", []) if a.get("Required") and a["Name"] != "sub" and not user.attr(a["Name"])
+    ]
+    if missing:
+        details = ", ".join(f"{n}: The attribute {n} is required" for n in missing)
+        raise errors.InvalidParameter(f"Attributes did not conform to the schema: {details}")
+
+
+def check_alias_unique(ctx: Context, pool: UserPool, user: User, force: bool = False) -> None:
+    """A verified alias (or a sign-in attribute) may belong to one user only."""
+    names = pools.alias_attributes(pool) + pools.username_attributes(pool)
+    for name in names:
+        value = user.attr(name)
+        if not value:
+            continue
+        verified = VERIFIED_FLAG.get(name) is None or user.attr(VERIFIED_FLAG[name]) == "true"
+        if name not in pools.username_attributes(pool) and not verified:
+            continue
+        other = _by_attribute(ctx.db, pool, name, value, verified_only=name not in pools.username_attributes(pool))
+        if other is not None and other.id != user.id:
+            if name in pools.username_attributes(pool):
+                raise errors.UsernameExists(f"An account with the {'email' if name == 'email' else 'phone number'} already exists.")
+            if not force:
+                raise errors.AliasExists("An account with the given email already exists." if name == "email" else f"An account with the given {name} already exists.")
+            if VERIFIED_FLAG.get(name):
+                put_attribute(other, VERIFIED_FLAG[name], "false")
+            else:
+                drop_attribute(other, name)
+
+
+def attribute_list(user: User, only: list[str] | None = None) -> list[dict[str, str]]:
+    attrs = user.attr_map()
+    names = [n for n in attrs if only is None or n in only]
+    return [{"Name": n, "Value": attrs[n]} for n in names]
+
+
+def mfa_options(user: User) -> list[dict[str, str]]:
+    return list((user.mfa or {}).get("MFAOptions", []))
+
+
+def user_type(user: User, only: list[str] | None = None) -> dict[str, Any]:
+    """UserType as ListUsers and AdminCreateUser return it."""
+    out: dict[str, Any] = {
+        "Username": user.username,
+        "Attributes": attribute_list(user, only),
+        "UserCreateDate": user.created_at,
+        "UserLastModifiedDate": user.modified_at,
+        "Enabled": user.enabled,
+        "UserStatus": user.status,
+    }
+    if mfa_options(user):
+        out["MFAOptions"] = mfa_options(user)
+    return out
+
+
+def delete_user(ctx: Context, user: User) -> None:
+    ctx.db.delete(user)
+
+
+def touch(ctx: Context, user: User) -> None:
+    user.modified_at = ctx.now

@@ -1,0 +1,218 @@
+"""Cognito's SRP-6a (USER_SRP_AUTH / PASSWORD_VERIFIER), both sides, as pure functions.
+
+Cognito's variant, as the real clients implement it (amazon-cognito-identity-js
+``AuthenticationHelper``, Amplify v6 ``srp/``, pycognito ``aws_srp``):
+
+* group: the 3072-bit prime of RFC 3526 / RFC 5054, ``g = 2``, hash SHA-256;
+* numbers travel as "padded hex": even length, ``00`` prepended when the top bit is
+  set, and ``H(hex)`` hashes the bytes the hex spells;
+* ``x = H(pad(salt) ‖ SHA256(poolSuffix ‖ USER_ID_FOR_SRP ‖ ":" ‖ password))``;
+* the session key is the first 16 bytes of HKDF-SHA256(ikm=pad(S), salt=pad(u),
+  info="Caldera Derived Key" ‖ 0x01);
+* ``PASSWORD_CLAIM_SIGNATURE = base64(HMAC-SHA256(key, poolSuffix ‖ USER_ID_FOR_SRP ‖
+  secretBlock ‖ TIMESTAMP))``.
+
+Nothing here does I/O; the server and the client (``userpool.auth``) both call it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+N_HEX = (
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"
+)
+N = int(N_HEX, 16)
+G = 2
+INFO_BITS = b"Caldera Derived Key\x01"
+
+
+def pad_hex(value: int | str) -> str:
+    """Cognito's padHex: even-length hex, with ``00`` in front when the top bit is set."""
+    hex_str = value if isinstance(value, str) else format(value, "x")
+    if len(hex_str) % 2 == 1:
+        hex_str = "0" + hex_str
+    elif hex_str[0] in "89abcdefABCDEF":
+        hex_str = "00" + hex_str
+    return hex_str
+
+
+def hex_hash(hex_str: str) -> str:
+    """SHA-256 of the bytes spelled by ``hex_str``, as 64 hex digits."""
+    return hashlib.sha256(bytes.fromhex(hex_str)).hexdigest()
+
+
+K = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
+
+
+def compute_u(big_a: int, big_b: int) -> int:
+    return int(hex_hash(pad_hex(big_a) + pad_hex(big_b)), 16)
+
+
+def compute_x(pool_suffix: str, user_id_for_srp: str, password: str, salt_hex: str) -> int:
+    """The private value; the salt is re-read as an integer, as every real client does."""
+    inner = hashlib.sha256(f"{pool_suffix}{user_id_for_srp}:{password}".encode()).hexdigest()
+    return int(hex_hash(pad_hex(int(salt_hex, 16)) + inner), 16)
+
+
+def compute_verifier(x: int) -> int:
+    return pow(G, x, N)
+
+
+def new_salt() -> str:
+    """A 16-byte random salt, in the padded-hex form clients read back."""
+    return pad_hex(int.from_bytes(secrets.token_bytes(16), "big") or 1)
+
+
+def make_verifier(pool_id: str, user_id_for_srp: str, password: str, salt_hex: str | None = None) -> tuple[str, int]:
+    """(salt, verifier) for a new password, derived exactly as Cognito does."""
+    salt_hex = salt_hex or new_salt()
+    x = compute_x(pool_suffix(pool_id), user_id_for_srp, password, salt_hex)
+    return salt_hex, compute_verifier(x)
+
+
+def pool_suffix(pool_id: str) -> str:
+    """The part of ``us-east-1_AbC123`` after the underscore: the 'pool name' in SRP hashes."""
+    return pool_id.split("_", 1)[1] if "_" in pool_id else pool_id
+
+
+def hkdf_key(s: int, u: int) -> bytes:
+    """First 16 bytes of HKDF-SHA256(ikm=pad(S), salt=pad(u), info='Caldera Derived Key'‖0x01)."""
+    prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(s)), hashlib.sha256).digest()
+    return hmac.new(prk, INFO_BITS, hashlib.sha256).digest()[:16]
+
+
+def cognito_timestamp(now: datetime | None = None) -> str:
+    """``Thu Nov 6 04:59:30 UTC 2026``: English names, day of month not zero-padded."""
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    return f"{days[now.weekday()]} {months[now.month - 1]} {now.day} {now:%H:%M:%S} UTC {now.year}"
+
+
+def claim_signature(key: bytes, pool_id: str, user_id_for_srp: str, secret_block_b64: str, timestamp: str) -> str:
+    msg = (
+        pool_suffix(pool_id).encode()
+        + user_id_for_srp.encode()
+        + base64.b64decode(secret_block_b64)
+        + timestamp.encode()
+    )
+    return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+
+
+def secret_hash(client_secret: str, username: str, client_id: str) -> str:
+    """``SECRET_HASH = base64(HMAC-SHA256(clientSecret, username ‖ clientId))``."""
+    digest = hmac.new(client_secret.encode(), (username + client_id).encode(), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+# ---------------------------------------------------------------- client side
+
+
+@dataclass(frozen=True)
+class ClientEphemeral:
+    a: int
+    big_a: int
+
+    @property
+    def srp_a(self) -> str:
+        """SRP_A as the clients send it (plain hex of A)."""
+        return format(self.big_a, "x")
+
+
+def client_ephemeral(a: int | None = None) -> ClientEphemeral:
+    while True:
+        a_val = a if a is not None else int.from_bytes(secrets.token_bytes(128), "big") % N
+        big_a = pow(G, a_val, N)
+        if big_a % N != 0:
+            return ClientEphemeral(a_val, big_a)
+        if a is not None:
+            raise ValueError("A mod N is zero")
+
+
+def client_session_key(
+    eph: ClientEphemeral, pool_id: str, user_id_for_srp: str, password: str, salt_hex: str, srp_b_hex: str
+) -> bytes:
+    big_b = int(srp_b_hex, 16)
+    if big_b % N == 0:
+        raise ValueError("B mod N is zero")
+    u = compute_u(eph.big_a, big_b)
+    if u == 0:
+        raise ValueError("u is zero")
+    x = compute_x(pool_suffix(pool_id), user_id_for_srp, password, salt_hex)
+    s = pow((big_b - K * pow(G, x, N)) % N, eph.a + u * x, N)
+    return hkdf_key(s, u)
+
+
+def password_claim(
+    eph: ClientEphemeral,
+    pool_id: str,
+    user_id_for_srp: str,
+    password: str,
+    salt_hex: str,
+    srp_b_hex: str,
+    secret_block_b64: str,
+    timestamp: str | None = None,
+) -> tuple[str, str]:
+    """(PASSWORD_CLAIM_SIGNATURE, TIMESTAMP) answering a PASSWORD_VERIFIER challenge."""
+    timestamp = timestamp or cognito_timestamp()
+    key = client_session_key(eph, pool_id, user_id_for_srp, password, salt_hex, srp_b_hex)
+    return claim_signature(key, pool_id, user_id_for_srp, secret_block_b64, timestamp), timestamp
+
+
+# ---------------------------------------------------------------- server side
+
+
+@dataclass(frozen=True)
+class ServerEphemeral:
+    b: int
+    big_b: int
+
+    @property
+    def srp_b(self) -> str:
+        return pad_hex(self.big_b)
+
+
+def server_ephemeral(verifier: int, b: int | None = None) -> ServerEphemeral:
+    b_val = b if b is not None else int.from_bytes(secrets.token_bytes(32), "big")
+    big_b = (K * verifier + pow(G, b_val, N)) % N
+    return ServerEphemeral(b_val, big_b)
+
+
+def parse_srp_a(srp_a_hex: str) -> int | None:
+    """A as an integer, or None when it is not hex or ``A mod N = 0`` (refused by SRP-6a)."""
+    try:
+        big_a = int(srp_a_hex, 16)
+    except (TypeError, ValueError):
+        return None
+    if big_a <= 0 or big_a % N == 0:
+        return None
+    return big_a
+
+
+def server_session_key(big_a: int, verifier: int, eph: ServerEphemeral) -> bytes | None:
+    """The HKDF key the client should have derived, or None when ``u = 0``."""
+    u = compute_u(big_a, eph.big_b)
+    if u == 0:
+        return None
+    s = pow(big_a * pow(verifier, u, N) % N, eph.b, N)
+    return hkdf_key(s, u)
+
+
+def verify_claim(
+    key: bytes, pool_id: str, user_id_for_srp: str, secret_block_b64: str, timestamp: str, signature_b64: str
+) -> bool:
+    expected = claim_signature(key, pool_id, user_id_for_srp, secret_block_b64, timestamp)
+    return hmac.compare_digest(expected.encode(), signature_b64.encode())

@@ -1,0 +1,101 @@
+"""The signature algorithms a Cognito-style token may use, and checking a signature.
+
+Only asymmetric JWS algorithms are allowed (RFC 7518 §3): the verifier holds public keys
+from a JWKS, so a symmetric ``HS*`` algorithm could only ever mean "use the public key as
+an HMAC secret", the classic algorithm-confusion forgery; and ``none`` means unsigned.
+Both are refused by name, in any letter case, with a message that says why.
+
+Signatures are checked with ``cryptography`` directly, with padding and hash objects
+built once: PyJWT's algorithm objects do the same calls with more indirection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from userpool.verify.errors import JwtInvalidSignatureAlgorithmError, JwtInvalidSignatureError
+
+RSA_ALGS = ("RS256", "RS384", "RS512")
+EC_ALGS = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512"}
+ALLOWED_ALGS: frozenset[str] = frozenset((*RSA_ALGS, *EC_ALGS.values(), "EdDSA"))
+
+_PKCS1 = padding.PKCS1v15()
+_HASHES: dict[str, hashes.HashAlgorithm] = {
+    "256": hashes.SHA256(),
+    "384": hashes.SHA384(),
+    "512": hashes.SHA512(),
+}
+# Size in bytes of r and s in an ES* signature (RFC 7518 §3.4): the curve order's size.
+_EC_COORD_BYTES = {"ES256": 32, "ES384": 48, "ES512": 66}
+
+Verify = Callable[[Any, bytes, bytes], None]
+
+
+def check_alg(alg: str) -> None:
+    """Refuse any ``alg`` outside :data:`ALLOWED_ALGS`, naming the attack where there is one."""
+    if alg in ALLOWED_ALGS:
+        return
+    if alg.lower() == "none":
+        raise JwtInvalidSignatureAlgorithmError(
+            f"JWT header alg is {alg!r}: unsigned tokens are never accepted"
+        )
+    if alg.upper().startswith("HS"):
+        raise JwtInvalidSignatureAlgorithmError(
+            f"JWT header alg is {alg!r}: symmetric HMAC algorithms are never accepted, because the "
+            "only key an HMAC could use here is the public key, which anyone can download "
+            "(the algorithm-confusion forgery)"
+        )
+    raise JwtInvalidSignatureAlgorithmError(
+        f"JWT header alg {alg!r} is not allowed; allowed: {', '.join(sorted(ALLOWED_ALGS))}"
+    )
+
+
+def _rsa(hash_algorithm: hashes.HashAlgorithm) -> Verify:
+    def verify(key: Any, signature: bytes, data: bytes) -> None:
+        key.verify(signature, data, _PKCS1, hash_algorithm)
+
+    return verify
+
+
+def _ecdsa(alg: str, hash_algorithm: hashes.HashAlgorithm) -> Verify:
+    size = _EC_COORD_BYTES[alg]
+    scheme = ec.ECDSA(hash_algorithm)
+
+    def verify(key: Any, signature: bytes, data: bytes) -> None:
+        # JWS carries r ‖ s as fixed-size big-endian integers; cryptography wants DER.
+        if len(signature) != 2 * size:
+            raise InvalidSignature
+        der = encode_dss_signature(int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big"))
+        key.verify(der, data, scheme)
+
+    return verify
+
+
+def _eddsa(key: Any, signature: bytes, data: bytes) -> None:
+    key.verify(signature, data)
+
+
+_VERIFY: dict[str, Verify] = {
+    **{alg: _rsa(_HASHES[alg[2:]]) for alg in RSA_ALGS},
+    **{alg: _ecdsa(alg, _HASHES[alg[2:]]) for alg in EC_ALGS.values()},
+    "EdDSA": _eddsa,
+}
+
+
+def verify_signature(alg: str, key: Any, signature: bytes, signing_input: bytes) -> None:
+    """Raise :class:`JwtInvalidSignatureError` unless ``signature`` is valid for ``signing_input``.
+
+    ``alg`` must already have passed :func:`check_alg` and match the key's type.
+    """
+    try:
+        _VERIFY[alg](key, signature, signing_input)
+    except InvalidSignature:
+        raise JwtInvalidSignatureError(
+            "JWT signature is invalid: the token was altered or was not signed by this issuer's key"
+        ) from None

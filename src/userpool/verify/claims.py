@@ -1,0 +1,269 @@
+"""Claim checks on a signature-verified Cognito payload. Pure functions, no I/O.
+
+The order is the one aws-jwt-verify uses and the one that gives the most useful error
+first: time (``exp``, ``nbf``, ``iat``), then ``token_use``, the app client (``client_id``
+for access tokens, ``aud`` for ID tokens), groups (``cognito:groups``), scope, and the
+caller's own check. The issuer is checked separately (:func:`check_issuer`) because it is
+a property of the verifier, not of the request, and a cached token has already passed it.
+
+A verified payload is summarised once into :class:`TokenFacts` (types checked, sets
+built); every later request bearing the same token re-runs :func:`check_claims` against
+those facts, which is what makes the verified-token cache both cheap and exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any
+
+from userpool.verify.errors import (
+    ACCESS_TOKEN_HINT,
+    JwtCustomCheckError,
+    JwtExpiredError,
+    JwtInvalidClaimError,
+    JwtInvalidClientIdError,
+    JwtInvalidGroupError,
+    JwtInvalidIssuerError,
+    JwtInvalidScopeError,
+    JwtInvalidTokenUseError,
+    JwtNotBeforeError,
+    VerifierConfigError,
+)
+
+TOKEN_USES = ("access", "id")
+
+#: ``custom_check(claims)`` gets a read-only view of the verified claims; returning
+#: ``False`` refuses the token (:class:`JwtCustomCheckError`); raising a
+#: :class:`JwtVerificationError` refuses it with that error.
+CustomCheck = Callable[[Mapping[str, Any]], object]
+
+ID_TOKEN_AS_ACCESS_TOKEN = (
+    "This is an ID token (token_use 'id'), but an access token is required. APIs take the access "
+    "token as the bearer token; the ID token describes the signed-in user to the app itself and is "
+    f"not meant for APIs. To call this API, {ACCESS_TOKEN_HINT}."
+)
+ACCESS_TOKEN_AS_ID_TOKEN = (
+    "This is an access token (token_use 'access'), but an ID token is required here: "
+    "fetch_auth_session().tokens.id_token with the Python client (fetchAuthSession().tokens.idToken "
+    "in Amplify JS)."
+)
+
+
+def _string_set(value: str | Iterable[str] | None, what: str) -> frozenset[str] | None:
+    if value is None:
+        return None
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise VerifierConfigError(f"{what} must be a non-empty string or a non-empty list of them (or None)")
+    return frozenset(values)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRequirements:
+    """What a request demands of a token, beyond being authentic and from the right issuer."""
+
+    token_use: str | None
+    client_ids: frozenset[str] | None
+    groups: frozenset[str] | None = None
+    scopes: frozenset[str] | None = None
+    grace_seconds: float = 0.0
+    custom_check: CustomCheck | None = None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        token_use: str | None,
+        client_id: str | Iterable[str] | None,
+        groups: str | Iterable[str] | None = None,
+        scope: str | Iterable[str] | None = None,
+        grace_seconds: float = 0.0,
+        custom_check: CustomCheck | None = None,
+    ) -> ClaimRequirements:
+        """Validate and normalise the user-facing arguments (strings or lists of strings)."""
+        if token_use is not None and token_use not in TOKEN_USES:
+            raise VerifierConfigError(f"token_use must be 'access', 'id' or None, not {token_use!r}")
+        if not isinstance(grace_seconds, (int, float)) or grace_seconds < 0 or not math.isfinite(grace_seconds):
+            raise VerifierConfigError("grace_seconds must be a finite number >= 0")
+        if custom_check is not None and not callable(custom_check):
+            raise VerifierConfigError("custom_check must be callable")
+        return cls(
+            token_use=token_use,
+            client_ids=_string_set(client_id, "client_id"),
+            groups=_string_set(groups, "groups"),
+            scopes=_string_set(scope, "scope"),
+            grace_seconds=float(grace_seconds),
+            custom_check=custom_check,
+        )
+
+
+def _time(claims: Mapping[str, Any], name: str, required: bool) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        if required:
+            raise JwtInvalidClaimError(f"Token has no {name!r} claim; Cognito tokens always have one", claims)
+        return None
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise JwtInvalidClaimError(f"Token claim {name!r} is not a number of seconds: {value!r}", claims)
+    return float(value)
+
+
+def _strings(claims: Mapping[str, Any], name: str, value: Any) -> frozenset[str]:
+    if value is None:
+        return frozenset()
+    if isinstance(value, str):
+        return frozenset((value,))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return frozenset(value)
+    raise JwtInvalidClaimError(f"Token claim {name!r} is not a string or a list of strings", claims)
+
+
+def _copy_json(value: Any) -> Any:
+    if type(value) is list:
+        return [_copy_json(v) for v in value]
+    if type(value) is dict:
+        return {k: _copy_json(v) for k, v in value.items()}
+    return value
+
+
+_UNKNOWN: Any = object()
+
+
+class TokenFacts:
+    """A verified payload, summarised for repeated checking.
+
+    Times are read at once (every check needs them); the client, group and scope sets
+    are built on first use and kept, so a request that does not ask about groups does
+    not pay for them. The claims dict itself is never mutated.
+    """
+
+    __slots__ = ("claims", "exp", "nbf", "iat", "token_use", "_clients", "_groups", "_scopes", "_mutable")
+
+    def __init__(self, claims: dict[str, Any]) -> None:
+        self.claims = claims
+        exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+        self.exp: float = exp if type(exp) is int else _time(claims, "exp", required=True)  # type: ignore[assignment]
+        self.nbf: float | None = nbf if nbf is None or type(nbf) is int else _time(claims, "nbf", required=False)
+        self.iat: float | None = iat if iat is None or type(iat) is int else _time(claims, "iat", required=False)
+        self.token_use: Any = claims.get("token_use")
+        self._clients = self._groups = self._scopes = self._mutable = _UNKNOWN
+
+    def clients(self) -> frozenset[str]:
+        """``client_id`` of an access token, ``aud`` of an ID token."""
+        if self._clients is _UNKNOWN:
+            name = "aud" if self.token_use == "id" else "client_id"
+            self._clients = _strings(self.claims, name, self.claims.get(name))
+        return self._clients  # type: ignore[no-any-return]
+
+    def groups(self) -> frozenset[str]:
+        if self._groups is _UNKNOWN:
+            self._groups = _strings(self.claims, "cognito:groups", self.claims.get("cognito:groups"))
+        return self._groups  # type: ignore[no-any-return]
+
+    def scopes(self) -> frozenset[str]:
+        if self._scopes is _UNKNOWN:
+            scope = self.claims.get("scope")
+            if scope is not None and not isinstance(scope, str):
+                raise JwtInvalidClaimError("Token claim 'scope' is not a space-separated string", self.claims)
+            self._scopes = frozenset(scope.split()) if scope else frozenset()
+        return self._scopes  # type: ignore[no-any-return]
+
+    def copy_claims(self) -> dict[str, Any]:
+        """A fresh dict for the caller: mutating it cannot change what the cache holds."""
+        if self._mutable is _UNKNOWN:
+            self._mutable = tuple(k for k, v in self.claims.items() if type(v) in (list, dict))
+        claims = dict(self.claims)
+        for key in self._mutable:
+            claims[key] = _copy_json(claims[key])
+        return claims
+
+
+def _when(timestamp: float) -> str:
+    try:
+        return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{timestamp:.0f}"
+
+
+def _listing(values: Iterable[str]) -> str:
+    return ", ".join(repr(v) for v in sorted(values)) or "none"
+
+
+def check_issuer(claims: Mapping[str, Any], issuer: str) -> None:
+    """``iss`` must equal the verifier's issuer exactly (no trailing-slash leniency)."""
+    iss = claims.get("iss")
+    if iss != issuer:
+        raise JwtInvalidIssuerError(
+            f"Token issuer is {iss!r}, but this verifier trusts {issuer!r}: the token comes from another "
+            "user pool or server (or the verifier's issuer/user_pool_id is misconfigured)",
+            claims,
+        )
+
+
+def _check_time(facts: TokenFacts, now: float, grace: float) -> None:
+    if facts.exp + grace <= now:
+        raise JwtExpiredError(
+            f"Token expired at {_when(facts.exp)} ({now - facts.exp:.0f} s ago); the client should refresh its "
+            "tokens (the Amplify-style clients do this when tokens are read)",
+            facts.claims,
+        )
+    if facts.nbf is not None and facts.nbf - grace > now:
+        raise JwtNotBeforeError(
+            f"Token is not valid before {_when(facts.nbf)} ({facts.nbf - now:.0f} s from now); check the clocks "
+            "or allow grace_seconds",
+            facts.claims,
+        )
+    if facts.iat is not None and facts.iat - grace > now:
+        raise JwtNotBeforeError(
+            f"Token was issued in the future, at {_when(facts.iat)} ({facts.iat - now:.0f} s from now); check the "
+            "clocks or allow grace_seconds",
+            facts.claims,
+        )
+
+
+def _check_token_use(facts: TokenFacts, required: str | None) -> None:
+    use = facts.token_use
+    if use not in TOKEN_USES:
+        raise JwtInvalidTokenUseError(
+            f"Token has token_use {use!r}; a Cognito token has token_use 'access' or 'id'", facts.claims
+        )
+    if required is None or use == required:
+        return
+    message = ID_TOKEN_AS_ACCESS_TOKEN if use == "id" else ACCESS_TOKEN_AS_ID_TOKEN
+    raise JwtInvalidTokenUseError(message, facts.claims)
+
+
+def _check_client(facts: TokenFacts, allowed: frozenset[str]) -> None:
+    clients = facts.clients()
+    if clients.isdisjoint(allowed):
+        claim = "aud" if facts.token_use == "id" else "client_id"
+        raise JwtInvalidClientIdError(
+            f"Token was issued to app client {_listing(clients)} (claim {claim!r}), but only "
+            f"{_listing(allowed)} may call here",
+            facts.claims,
+        )
+
+
+def check_claims(facts: TokenFacts, required: ClaimRequirements, now: float) -> None:
+    """Raise the first failing claim check; return quietly if the token meets ``required``."""
+    _check_time(facts, now, required.grace_seconds)
+    _check_token_use(facts, required.token_use)
+    if required.client_ids is not None:
+        _check_client(facts, required.client_ids)
+    if required.groups is not None and facts.groups().isdisjoint(required.groups):
+        raise JwtInvalidGroupError(
+            f"Token's user is in groups [{_listing(facts.groups())}], but one of [{_listing(required.groups)}] "
+            "is required",
+            facts.claims,
+        )
+    if required.scopes is not None and facts.scopes().isdisjoint(required.scopes):
+        raise JwtInvalidScopeError(
+            f"Token has scopes [{_listing(facts.scopes())}], but one of [{_listing(required.scopes)}] is required",
+            facts.claims,
+        )
+    if required.custom_check is not None and required.custom_check(MappingProxyType(facts.claims)) is False:
+        raise JwtCustomCheckError("Token was refused by the verifier's custom_check", facts.claims)

@@ -1,0 +1,178 @@
+"""Splitting a compact JWS into header, payload and signature, strictly (RFC 7515 §7.1).
+
+Nothing here trusts the token: it only establishes that the token is well formed, so
+that later steps (algorithm, key, signature, claims) work on clean values. Strictness
+matters because lenient parsers are where JWT attacks live:
+
+* base64url only, unpadded and canonical (no ``+ / =``, no whitespace, no stray bits),
+  so one signature has exactly one spelling;
+* header and payload are JSON objects, UTF-8, without ``NaN``/``Infinity`` and without
+  duplicate keys: ``{"sub": "alice", "sub": "admin"}`` is read differently by different
+  parsers, so it is refused outright rather than resolved;
+* a size limit before any decoding, and a ``crit`` header (extensions we would have to
+  understand) refused.
+
+A refresh token is not a JWT here (Cognito's is an encrypted JWE with five segments; a
+self-hosted server's is opaque): the error says that refresh tokens are not bearer tokens.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from typing import Any, NamedTuple
+
+from userpool.verify.errors import ACCESS_TOKEN_HINT, JwtParseError
+
+#: Cognito's access and ID tokens are 1-4 KiB; 16 KiB leaves room for many groups and
+#: custom attributes while bounding the work an attacker can make us do per request.
+MAX_TOKEN_CHARS = 16 * 1024
+
+_REFRESH_HINT = (
+    "If this is a refresh token: refresh tokens are not bearer tokens; they are only ever sent to "
+    f"the user pool to get new tokens. To call an API, {ACCESS_TOKEN_HINT}."
+)
+
+# The last character of a segment whose length is 2 or 3 (mod 4) carries 4 or 2 unused bits;
+# canonical base64url has them zero, i.e. the character is one of these.
+_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+_PADDING = ("", "", "==", "=")
+
+
+class DecomposedJwt(NamedTuple):
+    """A structurally valid JWS: nothing in it is trusted yet."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+    alg: str
+    kid: str
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKeyError(key)
+            seen.add(key)
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant)
+_SCAN = _DECODER.scan_once
+
+
+def b64url_decode(segment: str, what: str) -> bytes:
+    """Decode unpadded, canonical base64url (RFC 7515 §2), refusing every other spelling."""
+    rem = len(segment) % 4
+    if rem and (rem == 1 or segment[-1] not in _CANONICAL_LAST[rem]):
+        raise JwtParseError(f"{what} is not canonical base64url (wrong length or stray bits at the end)")
+    if "+" in segment or "/" in segment or "=" in segment:
+        raise JwtParseError(f"{what} is base64 with '+', '/' or '=', not unpadded base64url")
+    try:
+        return binascii.a2b_base64(segment.replace("-", "+").replace("_", "/") + _PADDING[rem], strict_mode=True)
+    except (binascii.Error, ValueError):
+        raise JwtParseError(f"{what} is not valid base64url") from None
+
+
+def _json_object(segment: str, what: str) -> dict[str, Any]:
+    raw = b64url_decode(segment, what)
+    try:
+        text = raw.decode("utf-8")
+        try:  # fast path: the C scanner on a text with no surrounding whitespace
+            value, end = _SCAN(text, 0)
+            if end != len(text):
+                raise ValueError
+        except (StopIteration, ValueError):  # slow path, for whitespace and for the error message
+            value = _DECODER.decode(text)
+    except _DuplicateKeyError as exc:
+        raise JwtParseError(
+            f"{what} has the key {exc.key!r} twice; duplicate JSON keys are refused because "
+            "parsers disagree on which one counts"
+        ) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise JwtParseError(f"{what} is not valid UTF-8 JSON ({exc.__class__.__name__})") from None
+    if type(value) is not dict:
+        raise JwtParseError(f"{what} is JSON but not a JSON object")
+    return value
+
+
+# Tokens from one pool share a handful of distinct headers; their parse is cached by the
+# exact header segment (a pure function of it), bounded so that junk cannot grow it.
+_HEADER_CACHE: dict[str, dict[str, Any]] = {}
+_HEADER_CACHE_SIZE = 64
+
+
+def _header(segment: str) -> dict[str, Any]:
+    header = _HEADER_CACHE.get(segment)
+    if header is not None:
+        return header
+    try:
+        header = _json_object(segment, "JWT header")
+    except JwtParseError as exc:
+        raise JwtParseError(f"{exc} {_REFRESH_HINT}") from None
+    if "crit" in header:
+        raise JwtParseError(f"JWT header has 'crit' extensions {header['crit']!r}, which this verifier does not implement")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg:
+        raise JwtParseError("JWT header has no 'alg' (string)")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise JwtParseError("JWT header has no 'kid' (string); Cognito tokens always name their signing key")
+    if len(_HEADER_CACHE) >= _HEADER_CACHE_SIZE:
+        _HEADER_CACHE.clear()
+    _HEADER_CACHE[segment] = header
+    return header
+
+
+def _explain_segments(token: str, count: int) -> str:
+    if token[:7].lower() == "bearer ":
+        return "The token starts with 'Bearer ': pass the token alone, without the Authorization scheme."
+    base = f"A JWT has 3 dot-separated segments (header.payload.signature); this token has {count}."
+    if count == 2:
+        return f"{base} The signature segment is missing."
+    if count == 5:
+        return f"{base} Five segments is an encrypted JWE, like Cognito's refresh token. {_REFRESH_HINT}"
+    return f"{base} {_REFRESH_HINT}"
+
+
+def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> DecomposedJwt:
+    """Split and decode ``token``; raise :class:`JwtParseError` on any deviation.
+
+    The header's ``alg`` and ``kid`` are checked to be non-empty strings; whether the
+    ``alg`` is acceptable is the next step's business (``algorithms.check_alg``).
+    """
+    if isinstance(token, (bytes, bytearray)):
+        try:
+            token = bytes(token).decode("ascii")
+        except UnicodeDecodeError:
+            raise JwtParseError("JWT contains non-ASCII bytes") from None
+    elif not isinstance(token, str):
+        raise JwtParseError(f"JWT must be a string, not {type(token).__name__}")
+    if len(token) > max_chars:
+        raise JwtParseError(f"JWT is {len(token)} characters long; the limit is {max_chars}")
+    first = token.find(".")
+    second = token.find(".", first + 1)
+    if first < 0 or second < 0 or token.find(".", second + 1) >= 0:
+        raise JwtParseError(_explain_segments(token, token.count(".") + 1))
+    if first == 0 or second == first + 1:
+        raise JwtParseError("JWT has an empty header or payload segment")
+    if second == len(token) - 1:
+        raise JwtParseError("JWT has an empty signature segment: unsigned tokens are never accepted")
+    header = _header(token[:first])
+    payload = _json_object(token[first + 1 : second], "JWT payload")
+    signature = b64url_decode(token[second + 1 :], "JWT signature")
+    return DecomposedJwt(header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"])
