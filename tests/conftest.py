@@ -238,3 +238,38 @@ def sign_in(server: RunningServer) -> Callable[..., dict[str, Any]]:
         return dict(r["AuthenticationResult"])
 
     return do
+
+
+# ------------------------------------------------------------------ PostgreSQL
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server: ``USERPOOL_TEST_POSTGRES_URL`` if given, else a throwaway cluster
+    started by ``scripts/postgres`` (which installs Debian's package when it is missing)."""
+    given = os.environ.get("USERPOOL_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    import tempfile
+
+    cluster = tempfile.mkdtemp(prefix="userpool-pg-")  # under /tmp: the postgres user must reach it
+    script = str(ROOT / "scripts" / "postgres")
+    url = subprocess.run([script, "start", cluster, str(free_port())], check=True, capture_output=True, text=True).stdout.strip()
+    try:
+        yield url
+    finally:
+        subprocess.run([script, "stop", cluster], check=False, capture_output=True)
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> str:
+    """A new, empty database on the test PostgreSQL server; its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url.rsplit("/", 1)[0] + "/" + name

@@ -116,11 +116,13 @@ def run_demo(port: int, data_dir: Path, keep_serving: bool) -> None:
         )
     )
     snippet = SNIPPET.format(endpoint=endpoint, username=DEMO_USERNAME, password=DEMO_PASSWORD, **ids)
-    console.print("Sign in from Python:")
-    console.print(Syntax(snippet, "python", theme="ansi_dark"))
+    console.print("Sign in from Python (pip install userpool):")
+    console.print(Syntax(snippet, "python", theme="ansi_dark"), soft_wrap=True)
+    (data_dir / "signin_example.py").write_text(snippet + "\n")
     outcome = demo_sign_in(endpoint, ids["pool_id"], ids["client_id"])
     console.print(f"\nSigned in: is_signed_in={outcome['is_signed_in']} next_step={outcome['sign_in_step']}")
-    console.print(f"access token: {outcome['access_token']}")
+    console.print("access token:")
+    print(outcome["access_token"], flush=True)  # unwrapped, so it can be copied whole
     console.print(f"access token claims: {json.dumps(outcome['claims'], indent=2)}")
     if keep_serving:
         console.print(f"\nServing on {endpoint} — Ctrl-C to stop.")

@@ -65,7 +65,7 @@ def take_session(ctx: Context, handle: str | None, client: AppClient, challenge:
     if not handle:
         raise errors.InvalidParameter("Missing required parameter Session")
     digest = hash_secret(handle)
-    row = ctx.db.get(AuthSession, digest)
+    row = ctx.db.get(AuthSession, digest, with_for_update=True)
     if row is None or row.client_id != client.id:
         raise errors.NotAuthorized("Invalid session for the user.")
     ctx.db.delete(row)

@@ -45,7 +45,7 @@ def issue(ctx: Context, user: User, purpose: str) -> str:
 
 def consume(ctx: Context, user: User, purpose: str, code: str) -> None:
     """Accept ``code`` once, or raise CodeMismatch / ExpiredCode / TooManyFailedAttempts."""
-    row = ctx.db.get(Code, (user.id, purpose)) if user.id is not None else None
+    row = ctx.db.get(Code, (user.id, purpose), with_for_update=True) if user.id is not None else None
     if row is None:
         raise errors.CodeMismatch("Invalid verification code provided, please try again.")
     if row.attempts >= MAX_ATTEMPTS:

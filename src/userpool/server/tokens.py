@@ -219,7 +219,7 @@ def user_from_access_token(ctx: Context, token: str) -> tuple[User, dict[str, An
 
 def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[RefreshToken, TokenFamily, User]:
     invalid = errors.NotAuthorized("Invalid Refresh Token")
-    row = ctx.db.get(RefreshToken, hash_secret(token)) if token else None
+    row = ctx.db.get(RefreshToken, hash_secret(token), with_for_update=True) if token else None
     if row is None:
         raise invalid
     family = ctx.db.get(TokenFamily, row.origin_jti)

@@ -49,22 +49,31 @@ def _by_attribute(db: Session, pool: UserPool, name: str, value: str, verified_o
     return None
 
 
-def find_user(db: Session, pool: UserPool, name: str) -> User | None:
-    """The user ``name`` designates: its username, else its sign-in attribute, else a verified alias."""
+def find_user(db: Session, pool: UserPool, name: str, *, for_update: bool = False) -> User | None:
+    """The user ``name`` designates: its username, else its sign-in attribute, else a verified alias.
+
+    ``for_update`` locks the row (PostgreSQL) so that concurrent sign-ins count failures exactly.
+    """
     if not name:
         return None
-    user = db.scalars(select(User).where(User.pool_id == pool.id, User.username_key == username_key(pool, name))).first()
+    stmt = select(User).where(User.pool_id == pool.id, User.username_key == username_key(pool, name))
+    user = db.scalars(stmt.with_for_update() if for_update else stmt).first()
     if user is not None:
         return user
     for attr in pools.username_attributes(pool):
         found = _by_attribute(db, pool, attr, name, verified_only=False)
         if found is not None:
-            return found
+            return _locked(db, found) if for_update else found
     for attr in pools.alias_attributes(pool):
         found = _by_attribute(db, pool, attr, name, verified_only=True)
         if found is not None:
-            return found
+            return _locked(db, found) if for_update else found
     return None
+
+
+def _locked(db: Session, user: User) -> User:
+    db.refresh(user, with_for_update=True)
+    return user
 
 
 def require_user(db: Session, pool: UserPool, name: str) -> User:

@@ -78,7 +78,7 @@ def _lookup(ctx: Context, pool: UserPool, client: AppClient, username: str) -> U
     """The user signing in, or None; without PreventUserExistenceErrors an unknown user is an error."""
     if not username:
         raise errors.InvalidParameter("Missing required parameter USERNAME")
-    user = users.find_user(ctx.db, pool, username)
+    user = users.find_user(ctx.db, pool, username, for_update=True)
     if user is None and not pools.prevent_user_existence_errors(client):
         raise errors.UserNotFound("User does not exist.")
     return user
@@ -259,7 +259,7 @@ def password_verifier(
     if not block or not signature or not timestamp:
         raise errors.InvalidParameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE or TIMESTAMP")
     pending = challenges.take_session(ctx, block, client, PASSWORD_VERIFIER)
-    user = ctx.db.get(User, pending.row.user_id) if pending.row.user_id is not None else None
+    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
     user_id = pending.state["user_id"]
     pools.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user_id)
     if user is not None:
