@@ -1,0 +1,106 @@
+// Drives amazon-cognito-identity-js (the real npm package) against a userpool server.
+//
+// Config (see lib/harness.mjs): endpoint, poolId, clientId, steps.
+// Steps:
+//   authenticateUser {username, password, authFlow?, newPassword?, userAttributes?}
+//       SRP by default (authFlow 'USER_PASSWORD_AUTH' switches); when the server answers
+//       NEW_PASSWORD_REQUIRED the newPasswordRequired callback fires, and with `newPassword`
+//       the script completes the challenge with completeNewPasswordChallenge.
+//   getSession       the pool's current user's session (from the library's storage)
+//   refreshSession   CognitoUser.refreshSession with the stored refresh token
+//   getUserAttributes  GetUser through the library with its access token
+//   globalSignOut, signOut, version
+import Cognito from 'amazon-cognito-identity-js';
+import { packageVersion, runSteps } from './lib/harness.mjs';
+
+const { CognitoUserPool, CognitoUser, AuthenticationDetails } = Cognito;
+
+function sessionView(session) {
+  return {
+    isValid: session.isValid(),
+    accessToken: session.getAccessToken().getJwtToken(),
+    accessPayload: session.getAccessToken().decodePayload(),
+    idToken: session.getIdToken().getJwtToken(),
+    idPayload: session.getIdToken().decodePayload(),
+    refreshToken: session.getRefreshToken().getToken(),
+  };
+}
+
+function callbackError(err) {
+  // The library hands back the parsed wire error: {code, name, message}.
+  return Object.assign(new Error(err?.message ?? String(err)), { name: err?.name ?? err?.code, code: err?.code });
+}
+
+function currentUser(ctx) {
+  const user = ctx.pool.getCurrentUser();
+  if (!user) throw new Error('the pool has no current user (sign in first)');
+  return user;
+}
+
+function getSession(user) {
+  return new Promise((resolve, reject) => user.getSession((err, session) => (err ? reject(callbackError(err)) : resolve(session))));
+}
+
+const actions = {
+  version: () => ({ version: packageVersion('amazon-cognito-identity-js') }),
+  authenticateUser({ username, password, authFlow, newPassword, userAttributes }, ctx) {
+    const user = new CognitoUser({ Username: username, Pool: ctx.pool });
+    if (authFlow) user.setAuthenticationFlowType(authFlow);
+    const details = new AuthenticationDetails({ Username: username, Password: password });
+    return new Promise((resolve, reject) => {
+      const done = {
+        onSuccess: (session) => resolve({ callback: 'onSuccess', session: sessionView(session) }),
+        onFailure: (err) => reject(callbackError(err)),
+      };
+      user.authenticateUser(details, {
+        ...done,
+        newPasswordRequired(givenAttributes, requiredAttributes) {
+          if (!newPassword) {
+            resolve({ callback: 'newPasswordRequired', userAttributes: givenAttributes, requiredAttributes });
+            return;
+          }
+          user.completeNewPasswordChallenge(newPassword, userAttributes ?? {}, {
+            onSuccess: (session) =>
+              resolve({ callback: 'newPasswordRequired', userAttributes: givenAttributes, requiredAttributes, completed: sessionView(session) }),
+            onFailure: (err) => reject(callbackError(err)),
+          });
+        },
+        mfaRequired: (name, params) => reject(new Error(`unexpected mfaRequired ${name} ${JSON.stringify(params)}`)),
+        totpRequired: (name) => reject(new Error(`unexpected totpRequired ${name}`)),
+        customChallenge: (params) => reject(new Error(`unexpected customChallenge ${JSON.stringify(params)}`)),
+      });
+    });
+  },
+  async getSession(_, ctx) {
+    return sessionView(await getSession(currentUser(ctx)));
+  },
+  async refreshSession(_, ctx) {
+    const user = currentUser(ctx);
+    const session = await getSession(user);
+    const refreshed = await new Promise((resolve, reject) =>
+      user.refreshSession(session.getRefreshToken(), (err, s) => (err ? reject(callbackError(err)) : resolve(s))),
+    );
+    return sessionView(refreshed);
+  },
+  async getUserAttributes(_, ctx) {
+    const user = currentUser(ctx);
+    await getSession(user);
+    const attributes = await new Promise((resolve, reject) =>
+      user.getUserAttributes((err, attrs) => (err ? reject(callbackError(err)) : resolve(attrs))),
+    );
+    return Object.fromEntries(attributes.map((a) => [a.getName(), a.getValue()]));
+  },
+  async globalSignOut(_, ctx) {
+    const user = currentUser(ctx);
+    await getSession(user);
+    await new Promise((resolve, reject) => user.globalSignOut({ onSuccess: resolve, onFailure: (err) => reject(callbackError(err)) }));
+  },
+  async signOut(_, ctx) {
+    const user = currentUser(ctx);
+    await new Promise((resolve) => user.signOut(resolve));
+  },
+};
+
+await runSteps(actions, (config) => ({
+  pool: new CognitoUserPool({ UserPoolId: config.poolId, ClientId: config.clientId, endpoint: config.endpoint }),
+}));
