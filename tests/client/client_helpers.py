@@ -65,7 +65,7 @@ class ScriptedTransport:
         self.delay = delay
         self._lock = threading.Lock()
 
-    def add(self, operation: str, answer: Answer) -> "ScriptedTransport":
+    def add(self, operation: str, answer: Answer) -> ScriptedTransport:
         self.script.append((operation, answer))
         return self
 
@@ -176,3 +176,206 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
+
+
+# ---------------------------------------------------------------- HTTP helpers
+
+
+class LoopThread:
+    """One asyncio loop in a daemon thread, so sync test code can await the async client."""
+
+    def __init__(self) -> None:
+        import asyncio
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Any, timeout: float = 60) -> Any:
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+class AsyncAdapter:
+    """The async client with the sync client's calling convention (for tests run both ways)."""
+
+    def __init__(self, aclient: Any, loop: LoopThread) -> None:
+        self.aclient = aclient
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        attr = getattr(self.aclient, name)
+        if inspect.iscoroutinefunction(attr):
+            return lambda *a, **k: self._loop.run(attr(*a, **k))
+        return attr
+
+
+class CountingProxy:
+    """A loopback HTTP proxy in front of the server that counts X-Amz-Target values.
+
+    Counting on the server side of the wire (what reached the server), with an optional
+    delay per operation so concurrent callers really overlap the request in flight.
+    """
+
+    def __init__(self, upstream: str, delays: dict[str, float] | None = None) -> None:
+        import collections
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import httpx
+
+        self.upstream = upstream
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.delays = delays or {}
+        proxy = self
+        http = httpx.Client(timeout=30)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                target = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+                with proxy._lock:
+                    proxy.counts[target] += 1
+                if proxy.delays.get(target):
+                    time.sleep(proxy.delays[target])
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "connection")}
+                upstream = http.post(proxy.upstream + self.path, content=body, headers=headers)
+                self.send_response(upstream.status_code)
+                for k, v in upstream.headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+        self._lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+ALL_FLOWS = ["ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH"]
+
+
+def make_pool(server: Any, client_args: dict[str, Any] | None = None, **pool_args: Any) -> dict[str, Any]:
+    """A pool + app client on the running server, shaped like tests/conftest.py's ``pool``."""
+    admin = server.admin
+    pool_args.setdefault("PoolName", f"client-{uuid.uuid4().hex[:8]}")
+    pool_args.setdefault("AutoVerifiedAttributes", ["email"])
+    pool_id = admin.create_user_pool(**pool_args)["UserPool"]["Id"]
+    client_args = dict(client_args or {})
+    client_args.setdefault("ClientName", "app")
+    client_args.setdefault("ExplicitAuthFlows", ALL_FLOWS)
+    app = admin.create_user_pool_client(UserPoolId=pool_id, **client_args)["UserPoolClient"]
+    return {"pool_id": pool_id, "client_id": app["ClientId"], "client_secret": app.get("ClientSecret"),
+            "region": pool_id.split("_")[0]}
+
+
+class ResourceServer:
+    """A tiny API on loopback that accepts only a valid ACCESS token.
+
+    ``GET /me`` checks the bearer token with the user pool itself (GetUser accepts access
+    tokens only), refuses jtis in ``revoked`` with ``401`` + ``WWW-Authenticate: Bearer
+    error="invalid_token"`` (RFC 6750), and records every Authorization header it saw.
+    """
+
+    def __init__(self, pool_endpoint: str) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import httpx
+
+        self.revoked: set[str] = set()
+        self.seen: list[str] = []
+        self.plain_401_once = False
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: dict[str, Any], extra: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (extra or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                header = self.headers.get("Authorization") or ""
+                api.seen.append(header)
+                if api.plain_401_once:
+                    api.plain_401_once = False
+                    return self._send(401, {"error": "nope"}, {"WWW-Authenticate": 'Bearer realm="api"'})
+                if not header.startswith("Bearer "):
+                    return self._send(401, {"error": "missing"}, {"WWW-Authenticate": 'Bearer realm="api"'})
+                token = header[7:]
+                from userpool.auth import decode_jwt
+
+                try:
+                    claims = decode_jwt(token).payload
+                except ValueError:
+                    claims = {}
+                invalid = {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'}
+                if claims.get("jti") in api.revoked:
+                    return self._send(401, {"error": "revoked"}, invalid)
+                r = httpx.post(pool_endpoint, json={"AccessToken": token}, headers={
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": "AWSCognitoIdentityProviderService.GetUser"})
+                if r.status_code != 200:
+                    return self._send(401, {"error": r.json().get("__type")}, invalid)
+                return self._send(200, {"username": r.json()["Username"], "token_use": claims.get("token_use")})
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# The server answers operations it lacks with UnsupportedOperationException ("... is not
+# supported by this server"); Cognito-likes may say UnknownOperationException, or
+# InvalidParameterException "... not supported" for a flow they lack.
+UNSUPPORTED = ("UnknownOperationException", "UnsupportedOperationException")
+
+
+def needs(what: str, fn: Callable[[], Any]) -> Any:
+    """Run a server call; skip the calling test if the server does not support it yet."""
+    import pytest
+
+    try:
+        return fn()
+    except Exception as exc:
+        name = getattr(exc, "name", None)
+        message = str(exc)
+        if name is None:  # botocore ClientError
+            error = getattr(exc, "response", {}).get("Error", {})
+            name, message = error.get("Code"), error.get("Message", "")
+        if name in UNSUPPORTED or (name == "InvalidParameterException" and "not supported" in message):
+            pytest.skip(f"server does not support {what} yet: {exc}")
+        raise

@@ -256,3 +256,41 @@ def test_hub_unsubscribe():
     stop()
     hub.dispatch("auth", HubPayload("signedOut"))
     assert seen == [("auth", "signedIn", "Auth")]
+
+
+def test_refresh_answer_without_tokens_keeps_session(scripted, events):
+    client, wire = scripted
+    _signed_in(client, wire)
+    wire.add("GetTokensFromRefreshToken", {})
+    with pytest.raises(errors.InvalidJWTError):
+        client.fetch_auth_session(force_refresh=True)
+    assert client.context.tokens.load() is not None and events[1][-1] == "tokenRefresh_failure"
+
+
+def test_cancelled_leader_hands_over_to_a_waiting_task(scripted, clock):
+    client, wire = scripted
+    _signed_in(client, wire)
+    clock.advance(7200)
+    from client_helpers import AsyncScriptedTransport
+
+    atransport = AsyncScriptedTransport()
+    atransport.script, atransport.calls, atransport.delay = wire.script, wire.calls, 0.3
+    aclient = client.aio
+    aclient._transport = atransport  # type: ignore[assignment]
+    wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now)})
+    wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now, refresh="R2")})
+
+    async def main():
+        leader = asyncio.create_task(aclient.fetch_auth_session())
+        await asyncio.sleep(0.05)
+        follower = asyncio.create_task(aclient.fetch_auth_session())
+        await asyncio.sleep(0.05)
+        leader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leader
+        return await follower
+
+    session = asyncio.run(main())
+    assert session.tokens is not None
+    assert wire.ops() == ["GetTokensFromRefreshToken", "GetTokensFromRefreshToken"]
+    assert client.context.tokens.load().refresh_token == "R2"

@@ -66,7 +66,7 @@ def test_srp_claim_matches_pycognito_for_fixed_secrets(monkeypatch):
     a = int("1f" * 64, 16)
     fixed = dt.datetime(2026, 11, 6, 4, 59, 30)
     client = AuthClient(user_pool_id=POOL_ID, client_id=CLIENT_ID, endpoint="http://x.invalid/",
-                        clock=lambda: fixed.replace(tzinfo=dt.timezone.utc).timestamp(),
+                        clock=lambda: fixed.replace(tzinfo=dt.UTC).timestamp(),
                         )
     client.context.srp_ephemeral = lambda: srp.client_ephemeral(a)
     fake = FakeSrpServer("bob", "S3cret!pass")
@@ -211,6 +211,7 @@ def test_confirm_sign_in_without_sign_in(scripted):
     with pytest.raises(errors.AuthValidationError) as info:
         client.confirm_sign_in("")
     assert info.value.name == "EmptyChallengeResponse"
+    assert wire.calls == []
 
 
 def test_select_mfa_type(scripted):
@@ -371,3 +372,25 @@ def test_options_as_dataclass_or_dict(scripted):
 def test_memory_is_the_default_store():
     client = AuthClient(user_pool_id=POOL_ID, client_id=CLIENT_ID)
     assert isinstance(client.context.store, MemoryStore)
+
+
+def test_malformed_answers_end_the_sign_in(scripted):
+    client, wire = scripted
+    _start(client, wire, _challenge("SOFTWARE_TOKEN_MFA"))
+    wire.add("RespondToAuthChallenge", {"AuthenticationResult": {"IdToken": "x"}})
+    with pytest.raises(errors.InvalidJWTError):
+        client.confirm_sign_in("123456")
+    assert not client.context.sign_in.active
+    assert client.fetch_auth_session().tokens is None
+    wire.add("InitiateAuth", {"Session": "no challenge, no tokens"})
+    with pytest.raises(errors.SignInException):
+        client.sign_in("alice", "pw", {"auth_flow_type": "USER_PASSWORD_AUTH"})
+    assert not client.context.sign_in.active
+
+
+def test_validation_error_in_confirm_keeps_the_sign_in(scripted):
+    client, wire = scripted
+    _start(client, wire, _challenge("SELECT_MFA_TYPE", MFAS_CAN_CHOOSE='["SMS_MFA"]'))
+    with pytest.raises(errors.AuthValidationError):
+        client.confirm_sign_in("TOTP")  # not offered
+    assert client.context.sign_in.active and len(wire.calls) == 1

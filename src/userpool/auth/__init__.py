@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import errors
+from ._hub import Hub, HubCapsule, HubPayload, hub
 from .async_client import AsyncAuthClient
 from .bearer import BearerAuth, RequestsBearerAuth
 from .client import AuthClient
@@ -38,7 +39,6 @@ from .constants import (
 )
 from .context import Clock
 from .errors import AuthError, AuthValidationError
-from ._hub import Hub, HubCapsule, HubPayload, hub
 from .jwt import JWT, decode_jwt
 from .storage import FileStore, KeyringStore, MemoryStore, TokenStore
 from .types import (
@@ -270,8 +270,8 @@ __all__ = [
     "get_current_user",
     "get_default_client",
     "hub",
-    "reset_password",
     "resend_sign_up_code",
+    "reset_password",
     "send_user_attribute_verification_code",
     "set_up_totp",
     "sign_in",

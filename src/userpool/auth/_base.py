@@ -6,11 +6,11 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from ._hub import Hub
+from ._hub import hub as default_hub
 from .config import AuthConfig
 from .constants import AuthFlowType
 from .context import AuthContext, Clock
-from ._hub import Hub
-from ._hub import hub as default_hub
 from .storage import MemoryStore, TokenStore
 
 

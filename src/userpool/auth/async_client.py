@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
 from ._base import ClientBase, build_context
+from ._hub import Hub
 from .config import AuthConfig
 from .constants import AuthFlowType
 from .context import AuthContext, Clock
@@ -45,7 +46,6 @@ from .flows import (
     verify_totp_setup,
 )
 from .flows.base import CognitoCall, Flow
-from ._hub import Hub
 from .orchestrator import Join, Ready
 from .storage import TokenStore
 from .tokens import CognitoTokens
@@ -72,6 +72,20 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Options = Mapping[str, Any]
+
+
+def _waker(future: asyncio.Future[None]) -> Callable[[], None]:
+    """Resolve ``future`` from whichever thread finishes the refresh."""
+    loop = future.get_loop()
+
+    def resolve() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(resolve)
+
+    return wake
 
 
 class AsyncAuthClient(ClientBase):
@@ -127,6 +141,8 @@ class AsyncAuthClient(ClientBase):
                     step = flow.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()  # an abandoned flow (error, cancellation) ends here, not at GC time
 
     async def _tokens(self, force_refresh: bool) -> CognitoTokens | None:
         orchestrator = self._ctx.orchestrator
@@ -136,13 +152,8 @@ class AsyncAuthClient(ClientBase):
                 return decision.tokens
             inflight = decision.inflight
             if isinstance(decision, Join):
-                loop = asyncio.get_running_loop()
-                woken: asyncio.Future[None] = loop.create_future()
-
-                def wake() -> None:
-                    loop.call_soon_threadsafe(lambda: woken.done() or woken.set_result(None))
-
-                if orchestrator.add_done_callback(inflight, wake):
+                woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                if orchestrator.add_done_callback(inflight, _waker(woken)):
                     await woken
                 try:
                     return inflight.outcome()
@@ -157,7 +168,7 @@ class AsyncAuthClient(ClientBase):
             return fresh
 
     @property
-    def sync(self) -> "AuthClient":
+    def sync(self) -> AuthClient:
         """An :class:`AuthClient` on the same session, sign-in state and refresh."""
         if self._sync is None:
             from .client import AuthClient
@@ -169,7 +180,7 @@ class AsyncAuthClient(ClientBase):
     async def aclose(self) -> None:
         await self._transport.aclose()
 
-    async def __aenter__(self) -> "AsyncAuthClient":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -57,7 +57,7 @@ def _access_token(session: Any) -> str | None:
     return str(session.tokens.access_token) if session.tokens is not None else None
 
 
-def _default_client() -> "AuthClient":
+def _default_client() -> AuthClient:
     from . import get_default_client
 
     return get_default_client()
@@ -66,16 +66,16 @@ def _default_client() -> "AuthClient":
 class BearerAuth(httpx.Auth):
     """``httpx.get(url, auth=BearerAuth())``; give ``client=`` for a non-default pool."""
 
-    def __init__(self, client: "AuthClient | AsyncAuthClient | None" = None) -> None:
+    def __init__(self, client: AuthClient | AsyncAuthClient | None = None) -> None:
         self._client = client
 
-    def _sync(self) -> "AuthClient":
+    def _sync(self) -> AuthClient:
         from .async_client import AsyncAuthClient
 
         client = self._client or _default_client()
         return client.sync if isinstance(client, AsyncAuthClient) else client
 
-    def _async(self) -> "AsyncAuthClient":
+    def _async(self) -> AsyncAuthClient:
         from .async_client import AsyncAuthClient
 
         client = self._client or _default_client()
@@ -113,7 +113,7 @@ class BearerAuth(httpx.Auth):
 class RequestsBearerAuth:
     """``requests.get(url, auth=RequestsBearerAuth())``: the same flow for ``requests``."""
 
-    def __init__(self, client: "AuthClient | None" = None) -> None:
+    def __init__(self, client: AuthClient | None = None) -> None:
         self._client = client
 
     def __call__(self, request: Any) -> Any:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 
 from ._base import ClientBase, build_context
+from ._hub import Hub
 from .config import AuthConfig
 from .constants import AuthFlowType
 from .context import AuthContext, Clock
@@ -45,7 +46,6 @@ from .flows import (
     verify_totp_setup,
 )
 from .flows.base import CognitoCall, Flow
-from ._hub import Hub
 from .orchestrator import Join, Ready
 from .storage import TokenStore
 from .tokens import CognitoTokens
@@ -127,6 +127,8 @@ class AuthClient(ClientBase):
                     step = flow.send(result)
         except StopIteration as stop:
             return stop.value  # type: ignore[no-any-return]
+        finally:
+            flow.close()  # an abandoned flow (error, cancellation) ends here, not at GC time
 
     def _tokens(self, force_refresh: bool) -> CognitoTokens | None:
         orchestrator = self._ctx.orchestrator
@@ -146,7 +148,7 @@ class AuthClient(ClientBase):
         return fresh
 
     @property
-    def aio(self) -> "AsyncAuthClient":
+    def aio(self) -> AsyncAuthClient:
         """An :class:`AsyncAuthClient` on the same session, sign-in state and refresh."""
         if self._aio is None:
             from .async_client import AsyncAuthClient
@@ -158,7 +160,7 @@ class AuthClient(ClientBase):
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> "AuthClient":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -56,7 +56,7 @@ class AuthConfig:
         return f"userpool.{self.user_pool_id}.{self.client_id}"
 
     @classmethod
-    def from_outputs(cls, outputs: str | os.PathLike[str] | Mapping[str, Any], **overrides: Any) -> "AuthConfig":
+    def from_outputs(cls, outputs: str | os.PathLike[str] | Mapping[str, Any], **overrides: Any) -> AuthConfig:
         """Build from an Amplify Gen 2 ``amplify_outputs.json`` (path or parsed dict)."""
         if isinstance(outputs, Mapping):
             data: Mapping[str, Any] = outputs

@@ -7,16 +7,15 @@ the Hub, the clock, and the refresh de-duplicator shared by every driver of this
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import srp
+from ._hub import Hub, HubPayload
 from .config import AuthConfig
 from .constants import AUTH_CHANNEL, AuthFlowType, HubEvent
-from ._hub import Hub, HubPayload
 from .orchestrator import TokenOrchestrator
 from .storage import TokenStore
 from .tokens import TokenRepository
@@ -31,7 +30,7 @@ class SignInState:
 
     Set from each challenge Cognito returns; reset when the sign-in ends (tokens stored, an
     error that ends it, a step that leaves the sign-in such as RESET_PASSWORD, a new
-    ``sign_in``, ``sign_out``).
+    ``sign_in``, ``sign_out``). One sign-in conversation per client at a time, as in Amplify.
     """
 
     username: str | None = None
@@ -101,7 +100,6 @@ class AuthContext:
         self.orchestrator = TokenOrchestrator(self)
         #: None until known; False once the service refused GetTokensFromRefreshToken.
         self.get_tokens_from_refresh_token: bool | None = None
-        self.lock = threading.RLock()
 
     def now(self) -> float:
         return self.clock()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any, ClassVar
 
-_REGISTRY: dict[str, type["AuthError"]] = {}
+_REGISTRY: dict[str, type[AuthError]] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 

@@ -25,14 +25,14 @@ if TYPE_CHECKING:
 class Inflight:
     """A refresh in progress: its input tokens, and later its outcome."""
 
-    def __init__(self, tokens: "CognitoTokens") -> None:
+    def __init__(self, tokens: CognitoTokens) -> None:
         self.tokens = tokens
         self.done = threading.Event()
-        self._result: "CognitoTokens | None" = None
+        self._result: CognitoTokens | None = None
         self._error: BaseException | None = None
         self._callbacks: list[Callable[[], None]] = []
 
-    def outcome(self) -> "CognitoTokens | None":
+    def outcome(self) -> CognitoTokens | None:
         if self._error is not None:
             raise self._error
         return self._result
@@ -40,7 +40,7 @@ class Inflight:
 
 @dataclass(frozen=True)
 class Ready:
-    tokens: "CognitoTokens | None"
+    tokens: CognitoTokens | None
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Lead:
 
 
 class TokenOrchestrator:
-    def __init__(self, ctx: "AuthContext") -> None:
+    def __init__(self, ctx: AuthContext) -> None:
         self._ctx = ctx
         self._lock = threading.Lock()
         self._inflight: Inflight | None = None
@@ -73,7 +73,7 @@ class TokenOrchestrator:
             return Lead(self._inflight)
 
     def finish(
-        self, inflight: Inflight, result: "CognitoTokens | None" = None, error: BaseException | None = None
+        self, inflight: Inflight, result: CognitoTokens | None = None, error: BaseException | None = None
     ) -> None:
         with self._lock:
             if self._inflight is inflight:
@@ -82,7 +82,10 @@ class TokenOrchestrator:
             inflight.done.set()
             callbacks, inflight._callbacks = inflight._callbacks, []
         for callback in callbacks:
-            callback()
+            try:
+                callback()
+            except RuntimeError:  # a waiter's event loop has closed: nobody left to wake
+                pass
 
     def add_done_callback(self, inflight: Inflight, callback: Callable[[], None]) -> bool:
         """Register ``callback`` for when ``inflight`` ends; False if it already has."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .constants import REFRESH_TOLERANCE_SECONDS
+from .errors import InvalidJWTError
 from .jwt import JWT, decode_jwt
 from .storage import TokenStore
 from .types import SignInDetails
@@ -40,8 +41,10 @@ class CognitoTokens:
         sign_in_details: SignInDetails | None,
         previous_refresh_token: str | None = None,
         previous_id_token: JWT | None = None,
-    ) -> "CognitoTokens":
+    ) -> CognitoTokens:
         """Tokens from Cognito's ``AuthenticationResult``; a missing RefreshToken keeps the old one."""
+        if not result.get("AccessToken"):
+            raise InvalidJWTError("The service's AuthenticationResult has no AccessToken.")
         access = decode_jwt(result["AccessToken"])
         id_token = decode_jwt(result["IdToken"]) if result.get("IdToken") else previous_id_token
         return cls(
@@ -77,7 +80,7 @@ class CognitoTokens:
         )
 
     @classmethod
-    def from_json(cls, raw: str) -> "CognitoTokens":
+    def from_json(cls, raw: str) -> CognitoTokens:
         data = json.loads(raw)
         return cls(
             access_token=decode_jwt(data["access_token"]),

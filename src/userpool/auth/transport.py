@@ -80,7 +80,8 @@ def should_retry(error: AuthError) -> bool:
 
 def backoff(attempt: int) -> float:
     """Jittered exponential back-off in seconds (100 ms base), as Amplify's ``jitteredBackoff``."""
-    return min(5.0, 0.1 * (2**attempt)) * (0.5 + random.random() / 2)
+    delay: float = min(5.0, 0.1 * (2**attempt)) * (0.5 + random.random() / 2)
+    return delay
 
 
 def _network_error(exc: httpx.TransportError) -> NetworkError:

@@ -29,7 +29,7 @@ class CodeDeliveryDetails:
     attribute_name: str | None = None
 
     @classmethod
-    def from_cognito(cls, details: Mapping[str, Any] | None) -> "CodeDeliveryDetails | None":
+    def from_cognito(cls, details: Mapping[str, Any] | None) -> CodeDeliveryDetails | None:
         if not details:
             return None
         return cls(
@@ -63,7 +63,7 @@ class SignInDetails:
         return {"login_id": self.login_id, "auth_flow_type": self.auth_flow_type}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "SignInDetails | None":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> SignInDetails | None:
         return cls(data.get("login_id"), data.get("auth_flow_type")) if data else None
 
 

@@ -40,7 +40,7 @@ def output(step: SignInStep, **fields: Any) -> SignInOutput:
     return SignInOutput(is_signed_in=step is SignInStep.DONE, next_step=SignInNextStep(step, **fields))
 
 
-def result_from_error(ctx: "AuthContext", error: AuthError) -> SignInOutput | None:
+def result_from_error(ctx: AuthContext, error: AuthError) -> SignInOutput | None:
     """Amplify's ``getSignInResultFromError``: errors that are next steps, not failures."""
     step = _ERROR_STEPS.get(error.name)
     if step is None:
@@ -69,7 +69,7 @@ def missing_attributes(raw: str | None) -> tuple[str, ...]:
     return tuple(a.removeprefix(USER_ATTRIBUTES_PREFIX) for a in parse_json_list(raw))
 
 
-def complete_sign_in(ctx: "AuthContext", result: Mapping[str, Any], details: SignInDetails | None) -> SignInOutput:
+def complete_sign_in(ctx: AuthContext, result: Mapping[str, Any], details: SignInDetails | None) -> SignInOutput:
     """Store the tokens, end the sign-in, tell the Hub: Amplify's cacheCognitoTokens + signedIn."""
     username = ctx.sign_in.username or (details.login_id if details else "") or ""
     tokens = CognitoTokens.from_authentication_result(
@@ -85,7 +85,7 @@ def complete_sign_in(ctx: "AuthContext", result: Mapping[str, Any], details: Sig
 
 
 def handle_auth_response(
-    ctx: "AuthContext", response: Mapping[str, Any], username: str, details: SignInDetails | None
+    ctx: AuthContext, response: Mapping[str, Any], username: str, details: SignInDetails | None
 ) -> Flow[SignInOutput]:
     """Tokens -> DONE; a challenge -> its next step, with the sign-in state updated."""
     state = ctx.sign_in
@@ -107,7 +107,7 @@ def handle_auth_response(
     return (yield from next_step_for_challenge(ctx, challenge, params))
 
 
-def next_step_for_challenge(ctx: "AuthContext", challenge: str, params: Mapping[str, str]) -> Flow[SignInOutput]:
+def next_step_for_challenge(ctx: AuthContext, challenge: str, params: Mapping[str, str]) -> Flow[SignInOutput]:
     """Amplify's ``getSignInResult``: the next step a challenge asks of the user."""
     state = ctx.sign_in
     delivery = CodeDeliveryDetails(
@@ -153,7 +153,7 @@ def next_step_for_challenge(ctx: "AuthContext", challenge: str, params: Mapping[
     )
 
 
-def start_totp_setup(ctx: "AuthContext") -> Flow[SignInOutput]:
+def start_totp_setup(ctx: AuthContext) -> Flow[SignInOutput]:
     """MFA_SETUP with TOTP: AssociateSoftwareToken with the challenge's Session (as Amplify)."""
     state = ctx.sign_in
     response = yield from call("AssociateSoftwareToken", {"Session": state.session})

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def auto_sign_in(ctx: "AuthContext") -> Flow[SignInOutput]:
+def auto_sign_in(ctx: AuthContext) -> Flow[SignInOutput]:
     pending = ctx.auto_sign_in
     username, password, flow, confirmed = pending.username, pending.password, pending.auth_flow_type, pending.confirmed
     pending.reset()

@@ -54,12 +54,13 @@ def call(operation: str, payload: Mapping[str, Any], max_attempts: int = MAX_ATT
     return response if isinstance(response, dict) else {}
 
 
-def require_tokens(force_refresh: bool = False) -> Flow["CognitoTokens"]:
+def require_tokens(force_refresh: bool = False) -> Flow[CognitoTokens]:
     """The session's tokens, or ``UserUnAuthenticatedException`` (Amplify's assertAuthTokens)."""
     tokens = yield NeedTokens(force_refresh)
     if tokens is None:
         raise UserUnAuthenticatedException("User needs to be authenticated to call this API.")
-    return tokens
+    result: CognitoTokens = tokens
+    return result
 
 
 def require(value: Any, name: str, message: str) -> None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def confirm_reset_password(
-    ctx: "AuthContext",
+    ctx: AuthContext,
     username: str,
     confirmation_code: str,
     new_password: str,

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def confirm_sign_in(
-    ctx: "AuthContext", challenge_response: str, options: ConfirmSignInOptions | Mapping[str, Any] | None = None
+    ctx: AuthContext, challenge_response: str, options: ConfirmSignInOptions | Mapping[str, Any] | None = None
 ) -> Flow[SignInOutput]:
     opts = coerce_options(options, ConfirmSignInOptions)
     require(challenge_response, "EmptyChallengeResponse", "challengeResponse is required to confirmSignIn")
@@ -41,18 +41,20 @@ def confirm_sign_in(
             return outcome
         return (yield from handle_auth_response(ctx, outcome, username, details))
     except AuthValidationError:
-        raise
-    except AuthError as error:
-        mapped = result_from_error(ctx, error)
-        if mapped is not None:
-            return mapped
-        if error.name not in RETRYABLE_CHALLENGE_ERRORS:
-            state.reset()
+        raise  # nothing was sent: answer again
+    except Exception as error:
+        if isinstance(error, AuthError):
+            mapped = result_from_error(ctx, error)
+            if mapped is not None:
+                return mapped
+            if error.name in RETRYABLE_CHALLENGE_ERRORS:
+                raise  # a wrong code or password: the same challenge may be answered again
+        state.reset()
         raise
 
 
 def _respond(
-    ctx: "AuthContext", challenge: str, answers: dict[str, Any], opts: ConfirmSignInOptions
+    ctx: AuthContext, challenge: str, answers: dict[str, Any], opts: ConfirmSignInOptions
 ) -> Flow[dict[str, Any]]:
     state = ctx.sign_in
     username = state.username or ""
@@ -81,7 +83,7 @@ def _mfa_choice(answer: str, allowed: tuple[str, ...]) -> str:
     return choice
 
 
-def _answer(ctx: "AuthContext", answer: str, opts: ConfirmSignInOptions) -> Flow[dict[str, Any] | SignInOutput]:
+def _answer(ctx: AuthContext, answer: str, opts: ConfirmSignInOptions) -> Flow[dict[str, Any] | SignInOutput]:
     state = ctx.sign_in
     challenge = state.challenge_name
     if challenge == Challenge.SMS_MFA:
@@ -103,7 +105,7 @@ def _answer(ctx: "AuthContext", answer: str, opts: ConfirmSignInOptions) -> Flow
     raise SignInException(f"{challenge} challengeName returned by the underlying service was not addressed.")
 
 
-def _mfa_setup(ctx: "AuthContext", answer: str, opts: ConfirmSignInOptions) -> Flow[dict[str, Any] | SignInOutput]:
+def _mfa_setup(ctx: AuthContext, answer: str, opts: ConfirmSignInOptions) -> Flow[dict[str, Any] | SignInOutput]:
     state = ctx.sign_in
     if state.mfa_setup == "SELECT":
         choice = _mfa_choice(answer, state.allowed_mfa_types)

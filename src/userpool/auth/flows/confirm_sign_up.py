@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def confirm_sign_up(
-    ctx: "AuthContext",
+    ctx: AuthContext,
     username: str,
     confirmation_code: str,
     options: ClientMetadataOptions | Mapping[str, Any] | None = None,

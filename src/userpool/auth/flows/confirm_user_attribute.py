@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def confirm_user_attribute(ctx: "AuthContext", user_attribute_key: str, confirmation_code: str) -> Flow[None]:
+def confirm_user_attribute(ctx: AuthContext, user_attribute_key: str, confirmation_code: str) -> Flow[None]:
     require(user_attribute_key, "EmptyUserAttributeKey", "userAttributeKey is required")
     require(confirmation_code, "EmptyConfirmUserAttributeCode", "confirmationCode is required")
     tokens = yield from require_tokens()

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def delete_user(ctx: "AuthContext") -> Flow[None]:
+def delete_user(ctx: AuthContext) -> Flow[None]:
     tokens = yield from require_tokens()
     yield from call("DeleteUser", {"AccessToken": tokens.access_token.raw})
     ctx.tokens.clear()

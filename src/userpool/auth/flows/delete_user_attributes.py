@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def delete_user_attributes(ctx: "AuthContext", user_attribute_keys: Iterable[str]) -> Flow[None]:
+def delete_user_attributes(ctx: AuthContext, user_attribute_keys: Iterable[str]) -> Flow[None]:
     keys = list(user_attribute_keys)
     require(keys or None, "EmptyDeleteUserAttributes", "userAttributeKeys are required")
     tokens = yield from require_tokens()

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..tokens import CognitoTokens
 
 
-def session_of(tokens: "CognitoTokens | None") -> AuthSession:
+def session_of(tokens: CognitoTokens | None) -> AuthSession:
     if tokens is None:
         return AuthSession()
     return AuthSession(
@@ -28,6 +28,6 @@ def session_of(tokens: "CognitoTokens | None") -> AuthSession:
     )
 
 
-def fetch_auth_session(ctx: "AuthContext", force_refresh: bool = False) -> Flow[AuthSession]:
+def fetch_auth_session(ctx: AuthContext, force_refresh: bool = False) -> Flow[AuthSession]:
     tokens = yield NeedTokens(force_refresh)
     return session_of(tokens)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def fetch_mfa_preference(ctx: "AuthContext") -> Flow[FetchMFAPreferenceOutput]:
+def fetch_mfa_preference(ctx: AuthContext) -> Flow[FetchMFAPreferenceOutput]:
     tokens = yield from require_tokens()
     response = yield from call("GetUser", {"AccessToken": tokens.access_token.raw})
     listed = response.get("UserMFASettingList")

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def fetch_user_attributes(ctx: "AuthContext") -> Flow[dict[str, str]]:
+def fetch_user_attributes(ctx: AuthContext) -> Flow[dict[str, str]]:
     tokens = yield from require_tokens()
     response = yield from call("GetUser", {"AccessToken": tokens.access_token.raw})
     return attribute_dict(response.get("UserAttributes"))

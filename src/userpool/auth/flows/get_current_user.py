@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def get_current_user(ctx: "AuthContext") -> Flow[AuthUser]:
+def get_current_user(ctx: AuthContext) -> Flow[AuthUser]:
     tokens = yield from require_tokens()
     payload = tokens.access_token.payload
     return AuthUser(

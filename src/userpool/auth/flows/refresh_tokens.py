@@ -1,8 +1,9 @@
 """Refreshing the session (Amplify's ``tokenRefresher`` / ``refreshAuthTokens``).
 
 ``GetTokensFromRefreshToken`` first (aws-amplify >= 6.15.4); when the service does not know
-it -- ``UnknownOperationException``, ``InvalidParameterException``, or a 5xx without a
-Cognito JSON body (what moto's server answers for operations it lacks) -- fall back to
+it -- ``UnknownOperationException``, ``UnsupportedOperationException`` (what ``userpool
+serve`` answers for operations it lacks), ``InvalidParameterException``, or a 5xx without a
+Cognito JSON body (what moto's server answers) -- fall back to
 ``InitiateAuth REFRESH_TOKEN_AUTH`` and remember, for this client, to go there directly.
 An answer without a RefreshToken keeps the old one. A dead refresh token (revoked, expired,
 user gone: ``NotAuthorizedException`` and kin) clears the session, dispatches
@@ -22,7 +23,9 @@ from .base import Flow, call, compact
 if TYPE_CHECKING:
     from ..context import AuthContext
 
-_UNSUPPORTED = frozenset({"UnknownOperationException", "InvalidParameterException", "InvalidAction"})
+_UNSUPPORTED = frozenset(
+    {"UnknownOperationException", "UnsupportedOperationException", "InvalidParameterException", "InvalidAction"}
+)
 
 
 def _unsupported(error: AuthError) -> bool:
@@ -32,11 +35,19 @@ def _unsupported(error: AuthError) -> bool:
     return status == 501 or (status >= 500 and error.metadata.get("json") is False)
 
 
-def refresh_tokens(ctx: "AuthContext", tokens: CognitoTokens) -> Flow[CognitoTokens | None]:
+def refresh_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[CognitoTokens | None]:
     try:
         if not tokens.refresh_token:
             raise NotAuthorizedException("No refresh token is stored with the session.")
         result = yield from _new_tokens(ctx, tokens)
+        fresh = CognitoTokens.from_authentication_result(
+            result,
+            now=ctx.now(),
+            username=tokens.username,
+            sign_in_details=tokens.sign_in_details,
+            previous_refresh_token=tokens.refresh_token,
+            previous_id_token=tokens.id_token,
+        )
     except AuthError as error:
         dead = error.name in DEAD_REFRESH_TOKEN_ERRORS
         if dead:
@@ -45,20 +56,12 @@ def refresh_tokens(ctx: "AuthContext", tokens: CognitoTokens) -> Flow[CognitoTok
         if dead:
             return None
         raise
-    fresh = CognitoTokens.from_authentication_result(
-        result,
-        now=ctx.now(),
-        username=tokens.username,
-        sign_in_details=tokens.sign_in_details,
-        previous_refresh_token=tokens.refresh_token,
-        previous_id_token=tokens.id_token,
-    )
     ctx.tokens.save(fresh)
     ctx.dispatch(HubEvent.TOKEN_REFRESH)
     return fresh
 
 
-def _new_tokens(ctx: "AuthContext", tokens: CognitoTokens) -> Flow[dict[str, Any]]:
+def _new_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[dict[str, Any]]:
     cfg = ctx.config
     if ctx.get_tokens_from_refresh_token is not False:
         try:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def resend_sign_up_code(
-    ctx: "AuthContext", username: str, options: ClientMetadataOptions | Mapping[str, Any] | None = None
+    ctx: AuthContext, username: str, options: ClientMetadataOptions | Mapping[str, Any] | None = None
 ) -> Flow[CodeDeliveryDetails]:
     opts = coerce_options(options, ClientMetadataOptions)
     require(username, "EmptyResendSignUpCodeUsername", "username is required to resendSignUpCode")

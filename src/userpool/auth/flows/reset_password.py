@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def reset_password(
-    ctx: "AuthContext", username: str, options: ClientMetadataOptions | Mapping[str, Any] | None = None
+    ctx: AuthContext, username: str, options: ClientMetadataOptions | Mapping[str, Any] | None = None
 ) -> Flow[ResetPasswordOutput]:
     opts = coerce_options(options, ClientMetadataOptions)
     require(username, "EmptyResetPasswordUsername", "username is required to resetPassword")

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def send_user_attribute_verification_code(
-    ctx: "AuthContext", user_attribute_key: str, options: ClientMetadataOptions | Mapping[str, Any] | None = None
+    ctx: AuthContext, user_attribute_key: str, options: ClientMetadataOptions | Mapping[str, Any] | None = None
 ) -> Flow[CodeDeliveryDetails]:
     opts = coerce_options(options, ClientMetadataOptions)
     require(user_attribute_key, "EmptyUserAttributeKey", "userAttributeKey is required")

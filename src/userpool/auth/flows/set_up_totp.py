@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def set_up_totp(ctx: "AuthContext") -> Flow[TOTPSetupDetails]:
+def set_up_totp(ctx: AuthContext) -> Flow[TOTPSetupDetails]:
     tokens = yield from require_tokens()
     response = yield from call("AssociateSoftwareToken", {"AccessToken": tokens.access_token.raw})
     username = tokens.access_token.payload.get("username") or tokens.username

@@ -9,7 +9,7 @@ username only. Signing in while signed in raises ``UserAlreadyAuthenticatedExcep
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ... import srp
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def sign_in(
-    ctx: "AuthContext", username: str, password: str | None = None, options: SignInOptions | Mapping[str, Any] | None = None
+    ctx: AuthContext, username: str, password: str | None = None, options: SignInOptions | Mapping[str, Any] | None = None
 ) -> Flow[SignInOutput]:
     opts = coerce_options(options, SignInOptions)
     flow = AuthFlowType(opts.auth_flow_type or ctx.config.auth_flow_type)
@@ -48,8 +48,8 @@ def sign_in(
                 ctx, username, password or "", custom=flow is AuthFlowType.CUSTOM_WITH_SRP, client_metadata=opts.client_metadata
             )
         return (yield from handle_auth_response(ctx, response, username, details))
-    except AuthError as error:
-        mapped = result_from_error(ctx, error)
+    except Exception as error:  # every way out of a failed sign-in clears its state
+        mapped = result_from_error(ctx, error) if isinstance(error, AuthError) else None
         if mapped is not None:
             return mapped
         ctx.sign_in.reset()
@@ -57,7 +57,7 @@ def sign_in(
 
 
 def initiate_auth(
-    ctx: "AuthContext", auth_flow: str, parameters: dict[str, Any], client_metadata: dict[str, str] | None
+    ctx: AuthContext, auth_flow: str, parameters: dict[str, Any], client_metadata: dict[str, str] | None
 ) -> Flow[dict[str, Any]]:
     parameters = {**parameters, "SECRET_HASH": ctx.secret_hash(parameters["USERNAME"])}
     return (
@@ -74,7 +74,7 @@ def initiate_auth(
 
 
 def srp_auth(
-    ctx: "AuthContext", username: str, password: str, *, custom: bool, client_metadata: dict[str, str] | None
+    ctx: AuthContext, username: str, password: str, *, custom: bool, client_metadata: dict[str, str] | None
 ) -> Flow[dict[str, Any]]:
     """SRP_A in InitiateAuth, then answer PASSWORD_VERIFIER (handleUserSRPAuthFlow)."""
     ephemeral = ctx.srp_ephemeral()
@@ -88,7 +88,7 @@ def srp_auth(
 
 
 def password_verifier(
-    ctx: "AuthContext",
+    ctx: AuthContext,
     ephemeral: srp.ClientEphemeral,
     password: str,
     response: dict[str, Any],
@@ -98,7 +98,7 @@ def password_verifier(
     params = response.get("ChallengeParameters") or {}
     try:
         user_id = params["USER_ID_FOR_SRP"]
-        timestamp = srp.cognito_timestamp(datetime.fromtimestamp(ctx.now(), timezone.utc))
+        timestamp = srp.cognito_timestamp(datetime.fromtimestamp(ctx.now(), UTC))
         signature, timestamp = srp.password_claim(
             ephemeral,
             ctx.config.user_pool_id,

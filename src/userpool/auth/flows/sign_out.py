@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def sign_out(ctx: "AuthContext", global_sign_out: bool = False) -> Flow[None]:
+def sign_out(ctx: AuthContext, global_sign_out: bool = False) -> Flow[None]:
     cfg = ctx.config
     try:
         if global_sign_out:

@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..constants import AuthFlowType, HubEvent, SignUpStep
-from ..types import CodeDeliveryDetails, SignUpNextStep, SignUpOptions, SignUpOutput, attribute_list, coerce_options
+from ..types import (
+    CodeDeliveryDetails,
+    SignUpNextStep,
+    SignUpOptions,
+    SignUpOutput,
+    attribute_list,
+    coerce_options,
+)
 from .base import Flow, call, require
 
 if TYPE_CHECKING:
@@ -19,7 +26,7 @@ if TYPE_CHECKING:
 
 
 def sign_up(
-    ctx: "AuthContext", username: str, password: str, options: SignUpOptions | Mapping[str, Any] | None = None
+    ctx: AuthContext, username: str, password: str, options: SignUpOptions | Mapping[str, Any] | None = None
 ) -> Flow[SignUpOutput]:
     opts = coerce_options(options, SignUpOptions)
     require(username, "EmptySignUpUsername", "username is required to signUp")

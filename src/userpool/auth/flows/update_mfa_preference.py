@@ -35,7 +35,7 @@ def _setting(value: MFAPreference | None) -> dict[str, bool] | None:
 
 
 def update_mfa_preference(
-    ctx: "AuthContext",
+    ctx: AuthContext,
     sms: MFAPreference | None = None,
     totp: MFAPreference | None = None,
     email: MFAPreference | None = None,

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def update_password(ctx: "AuthContext", old_password: str, new_password: str) -> Flow[None]:
+def update_password(ctx: AuthContext, old_password: str, new_password: str) -> Flow[None]:
     require(old_password, "EmptyUpdatePassword", "oldPassword is required to updatePassword")
     require(new_password, "EmptyUpdatePassword", "newPassword is required to updatePassword")
     tokens = yield from require_tokens()

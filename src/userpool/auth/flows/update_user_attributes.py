@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def update_user_attributes(
-    ctx: "AuthContext",
+    ctx: AuthContext,
     user_attributes: Mapping[str, str],
     options: ClientMetadataOptions | Mapping[str, Any] | None = None,
 ) -> Flow[dict[str, UpdateUserAttributeOutput]]:

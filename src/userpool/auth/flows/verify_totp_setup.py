@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from ..context import AuthContext
 
 
-def verify_totp_setup(ctx: "AuthContext", code: str, friendly_device_name: str | None = None) -> Flow[None]:
+def verify_totp_setup(ctx: AuthContext, code: str, friendly_device_name: str | None = None) -> Flow[None]:
     require(code, "EmptyVerifyTOTPSetupCode", "code is required to verifyTotpSetup")
     tokens = yield from require_tokens()
     yield from call(
