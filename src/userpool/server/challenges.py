@@ -60,13 +60,17 @@ def open_session(
     return handle
 
 
-def take_session(ctx: Context, handle: str | None, client: AppClient, challenge: str) -> Pending:
-    """Consume the session ``handle`` for ``challenge``; Cognito's errors when it is not valid."""
+def take_session(ctx: Context, handle: str | None, client: AppClient | None, challenge: str) -> Pending:
+    """Consume the session ``handle`` for ``challenge``; Cognito's errors when it is not valid.
+
+    ``client`` is None for calls that name no app client (AssociateSoftwareToken and
+    VerifySoftwareToken with a Session during MFA setup).
+    """
     if not handle:
         raise errors.InvalidParameter("Missing required parameter Session")
     digest = hash_secret(handle)
     row = ctx.db.get(AuthSession, digest, with_for_update=True)
-    if row is None or row.client_id != client.id:
+    if row is None or (client is not None and row.client_id != client.id):
         raise errors.NotAuthorized("Invalid session for the user.")
     ctx.db.delete(row)
     if row.expires_at <= ctx.now:
@@ -75,3 +79,23 @@ def take_session(ctx: Context, handle: str | None, client: AppClient, challenge:
         raise errors.NotAuthorized("Invalid session for the user.", persist=True)
     state = json.loads(ctx.sealer.open(row.state_sealed, _context(digest))) if row.state_sealed else {}
     return Pending(row, state)
+
+
+def keep(ctx: Context, pending: Pending, state: dict[str, Any]) -> None:
+    """Undo :func:`take_session` for a failure the user may retry in the same session (a
+    wrong MFA code, as Cognito and Amplify allow), with ``state`` sealed in its place."""
+    row = pending.row
+    if row in ctx.db.deleted:
+        ctx.db.flush()  # the DELETE first, so that the same handle can be stored again
+    ctx.db.add(
+        AuthSession(
+            handle_hash=row.handle_hash,
+            pool_id=row.pool_id,
+            client_id=row.client_id,
+            user_id=row.user_id,
+            username=row.username,
+            challenge=row.challenge,
+            state_sealed=ctx.sealer.seal(json.dumps(state).encode(), _context(row.handle_hash)),
+            expires_at=row.expires_at,
+        )
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import errors
+from userpool.server import errors, triggers
 from userpool.server.context import Context
 from userpool.server.db import Code, User, UserPool
 from userpool.server.delivery import Message, delivery_details
@@ -16,7 +16,9 @@ from userpool.server.sealing import hash_secret, random_code, same
 
 SIGN_UP = "SIGN_UP"
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
-TTL = {SIGN_UP: 24 * 3600, FORGOT_PASSWORD: 3600}
+MFA_SMS = "MFA:SMS_MFA"  # sign-in codes (mfa.py): 3 minutes, the life of a challenge session
+MFA_EMAIL = "MFA:EMAIL_OTP"
+TTL = {SIGN_UP: 24 * 3600, FORGOT_PASSWORD: 3600, MFA_SMS: 180, MFA_EMAIL: 180}
 DEFAULT_TTL = 24 * 3600
 MAX_ATTEMPTS = 5
 
@@ -24,6 +26,9 @@ DEFAULT_MESSAGE = "Your verification code is {####}. "
 DEFAULT_SUBJECT = "Your verification code"
 DEFAULT_INVITE = "Your username is {username} and temporary password is {####}. "
 DEFAULT_INVITE_SUBJECT = "Your temporary password"
+DEFAULT_MFA_MESSAGE = "Your authentication code is {####}. "
+DEFAULT_MFA_SUBJECT = "Your authentication code"
+MFA_KINDS = ("MFA_SMS", "MFA_EMAIL")
 
 
 def verify_purpose(attribute: str) -> str:
@@ -66,8 +71,14 @@ def destination(pool: UserPool, user: User, attribute: str) -> tuple[str, str] |
     return ("EMAIL" if attribute == "email" else "SMS"), value
 
 
-def _template(pool: UserPool, medium: str, invite: bool) -> tuple[str, str | None]:
+def _template(pool: UserPool, medium: str, invite: bool, kind: str = "") -> tuple[str, str | None]:
     cfg = pool.config
+    if kind in MFA_KINDS:
+        if medium == "EMAIL":
+            t = cfg.get("EmailMfaConfiguration") or {}
+            return t.get("Message") or DEFAULT_MFA_MESSAGE, t.get("Subject") or DEFAULT_MFA_SUBJECT
+        t = cfg.get("SmsMfaConfiguration") or {}
+        return t.get("SmsAuthenticationMessage") or cfg.get("SmsAuthenticationMessage") or DEFAULT_MFA_MESSAGE, None
     if invite:
         t = (cfg.get("AdminCreateUserConfig") or {}).get("InviteMessageTemplate") or {}
         if medium == "EMAIL":
@@ -83,16 +94,23 @@ def _template(pool: UserPool, medium: str, invite: bool) -> tuple[str, str | Non
 
 
 def send(
-    ctx: Context, pool: UserPool, user: User, kind: str, attribute: str, code: str, *, invite: bool = False
+    ctx: Context, pool: UserPool, user: User, kind: str, attribute: str, code: str, *, invite: bool = False,
+    address: str | None = None, client_id: str | None = None,
 ) -> dict[str, Any]:
-    """Deliver ``code`` to ``attribute`` and return Cognito's CodeDeliveryDetails."""
-    found = destination(pool, user, attribute)
+    """Deliver ``code`` to ``attribute`` (or to ``address``, an ``attribute`` not yet stored) and
+    return Cognito's CodeDeliveryDetails. The pool's CustomMessage trigger may rewrite the text
+    and its custom sender triggers may take over delivery (``triggers``)."""
+    found = (("EMAIL" if attribute == "email" else "SMS"), address) if address else destination(pool, user, attribute)
     if found is None:
         raise errors.InvalidParameter(f"No {attribute} to deliver the code to.")
     medium, address = found
-    body, subject = _template(pool, medium, invite)
+    body, subject = _template(pool, medium, invite, kind)
+    body, subject = triggers.custom_message(ctx, pool, client_id, user, kind, medium, body, subject, invite=invite)
     text = body.replace("{####}", code).replace("{username}", user.username)
-    ctx.state.sender.send(
+    triggers.deliver(
+        ctx,
+        pool,
+        user,
         Message(
             user_pool_id=pool.id,
             username=user.username,
@@ -102,7 +120,8 @@ def send(
             code=code,
             message=text,
             subject=subject,
-        )
+        ),
+        client_id,
     )
     return delivery_details(medium, address, attribute)
 

@@ -18,6 +18,12 @@ class ServerConfig:
     issuer_style: str = "self"  # "self": <public-url>/<poolId>; "aws": https://cognito-idp.<region>.amazonaws.com/<poolId>
     public_url: str | None = None
     account_id: str = field(default_factory=lambda: os.environ.get("USERPOOL_ACCOUNT_ID", "123456789012"))
+    # Delivery (issue 5): "outbox" (DATA_DIR/outbox.jsonl) or "smtp" for e-mail; an SMS webhook.
+    email_sender: str = "outbox"
+    smtp_url: str | None = None  # smtp://user:pass@host:port?starttls=true&from=...; smtps:// for TLS
+    sms_webhook: str | None = None
+    trigger_timeout: float = 5.0  # seconds a Lambda-style trigger may take (Cognito's limit)
+    rate_limits: str = "default"  # "default" (Cognito's quotas per pool), "off", or a JSON file (ratelimit.py)
 
     _ENV: ClassVar[dict[str, str]] = {
         "data_dir": "USERPOOL_DATA_DIR",
@@ -27,6 +33,11 @@ class ServerConfig:
         "region": "USERPOOL_REGION",
         "issuer_style": "USERPOOL_ISSUER_STYLE",
         "public_url": "USERPOOL_PUBLIC_URL",
+        "email_sender": "USERPOOL_EMAIL_SENDER",
+        "smtp_url": "USERPOOL_SMTP_URL",
+        "sms_webhook": "USERPOOL_SMS_WEBHOOK",
+        "trigger_timeout": "USERPOOL_TRIGGER_TIMEOUT",
+        "rate_limits": "USERPOOL_RATE_LIMITS",
     }
 
     def to_env(self) -> dict[str, str]:
@@ -49,6 +60,11 @@ class ServerConfig:
             region=env.get("USERPOOL_REGION", "us-east-1"),
             issuer_style=env.get("USERPOOL_ISSUER_STYLE", "self"),
             public_url=env.get("USERPOOL_PUBLIC_URL") or None,
+            email_sender=env.get("USERPOOL_EMAIL_SENDER") or "outbox",
+            smtp_url=env.get("USERPOOL_SMTP_URL") or None,
+            sms_webhook=env.get("USERPOOL_SMS_WEBHOOK") or None,
+            trigger_timeout=float(env.get("USERPOOL_TRIGGER_TIMEOUT") or 5.0),
+            rate_limits=env.get("USERPOOL_RATE_LIMITS") or "default",
         )
 
     @property

@@ -24,6 +24,7 @@ class ServerState:
     keys: KeyRing
     sender: Sender
     admin_credentials: dict[str, str] = field(default_factory=dict)  # access key id -> secret key
+    webhook_secret: bytes = b""  # signs trigger and SMS webhook requests (delivery.SIGNATURE_HEADER)
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Context:
     now: float
     source_ip: str = "127.0.0.1"
     region: str = "us-east-1"  # from the SigV4 scope when signed, else the server's
+    client_metadata: dict[str, str] = field(default_factory=dict)  # the request's ClientMetadata, for triggers
 
     @property
     def config(self) -> ServerConfig:

@@ -1,21 +1,253 @@
-"""Multi-factor authentication after the first factor.
+"""Multi-factor authentication after the first factor, as Cognito does it.
 
-Issue 5 adds TOTP, SMS and e-mail codes, MFA selection and setup. Until then a pool that
-requires or offers MFA cannot complete a sign-in here: the server refuses rather than
-silently skipping a second factor the pool asked for.
+The pool says whether MFA is ``OFF``, ``OPTIONAL`` or ``ON`` (``MfaConfiguration``) and which
+methods it offers: TOTP (``SoftwareTokenMfaConfiguration.Enabled``), SMS
+(``SmsMfaConfiguration``, or a legacy ``SmsConfiguration``) and e-mail
+(``EmailMfaConfiguration``). A user's settings live in ``User.mfa``:
+
+- ``Enabled``: the methods the user turned on (SetUserMFAPreference), ``Preferred``: the one
+  to use when several are on (GetUser's UserMFASettingList / PreferredMfaSetting);
+- ``MFAOptions``: the legacy SetUserSettings form (SMS to ``phone_number``);
+- ``TotpVerified``, ``TotpLastStep`` (the last 30-second step accepted: a code works once),
+  ``TotpDevice``, ``TotpPending`` (an associated but not yet verified seed, sealed);
+- the active TOTP seed is ``User.totp_secret_sealed`` (sealed with the master key).
+
+After the first factor, :func:`next_step` picks the challenge: the preferred method, the
+only one, ``SELECT_MFA_TYPE`` among several (``MFAS_CAN_CHOOSE``), or -- when the pool
+requires MFA and the user has nothing usable -- ``MFA_SETUP`` (``MFAS_CAN_SETUP``). In an ``ON``
+pool a user with a phone number (SMS offered) or a verified e-mail (e-mail offered) gets
+codes there without any setup, as Cognito does. SMS and e-mail codes are random, six
+digits, single-use, live 3 minutes, and are stored hashed (``codes``); TOTP follows RFC
+6238 (SHA-1, 6 digits, 30 s, one step of tolerance).
 """
 
 from __future__ import annotations
 
+import hmac
+import json
 from typing import Any
 
-from userpool.server import errors
+import pyotp
+
+from userpool.server import challenges, codes
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserPool
+from userpool.server.db import AppClient, Code, User, UserPool
+from userpool.server.sealing import hash_secret
+
+SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+SMS_MFA = "SMS_MFA"
+EMAIL_OTP = "EMAIL_OTP"
+SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+MFA_SETUP = "MFA_SETUP"
+METHODS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
+CODE_PURPOSE = {SMS_MFA: codes.MFA_SMS, EMAIL_OTP: codes.MFA_EMAIL}
+MESSAGE_KIND = {SMS_MFA: "MFA_SMS", EMAIL_OTP: "MFA_EMAIL"}
+ATTRIBUTE = {SMS_MFA: "phone_number", EMAIL_OTP: "email"}
+MAX_ANSWERS = 3  # wrong codes one challenge session takes before the user must sign in again
+TOTP_STEP_SECONDS = 30
+DEFAULT_SOURCE = "TokenGeneration_Authentication"
 
 
-def next_step(ctx: Context, pool: UserPool, client: AppClient, user: User) -> dict[str, Any] | None:
+# ------------------------------------------------------------------ configuration
+
+
+def mode(pool: UserPool) -> str:
+    return str(pool.config.get("MfaConfiguration") or "OFF")
+
+
+def pool_methods(pool: UserPool) -> list[str]:
+    """The methods the pool offers, in Cognito's order."""
+    cfg = pool.config
+    offered = {
+        SMS_MFA: bool(cfg.get("SmsMfaConfiguration") or cfg.get("SmsConfiguration")),
+        SOFTWARE_TOKEN_MFA: bool((cfg.get("SoftwareTokenMfaConfiguration") or {}).get("Enabled")),
+        EMAIL_OTP: bool(cfg.get("EmailMfaConfiguration")),
+    }
+    return [m for m in METHODS if offered[m]]
+
+
+def settings(user: User) -> dict[str, Any]:
+    return dict(user.mfa or {})
+
+
+def save(user: User, **changes: Any) -> None:
+    """Update ``User.mfa`` (a new dict: the JSON column tracks assignment, not mutation)."""
+    value = {**settings(user), **changes}
+    user.mfa = {k: v for k, v in value.items() if v is not None and v != []}
+
+
+def user_enabled(user: User) -> list[str]:
+    """The methods the user turned on, including legacy SMS MFAOptions."""
+    mfa = settings(user)
+    on = set(mfa.get("Enabled") or [])
+    if any(o.get("DeliveryMedium") == "SMS" for o in mfa.get("MFAOptions") or []):
+        on.add(SMS_MFA)
+    return [m for m in METHODS if m in on]
+
+
+def enabled(pool: UserPool, user: User) -> list[str]:
+    """The user's methods that the pool offers and that can reach the user."""
+    offered = pool_methods(pool)
+    return [m for m in user_enabled(user) if m in offered and (m not in ATTRIBUTE or user.attr(ATTRIBUTE[m]))]
+
+
+def automatic(pool: UserPool, user: User) -> list[str]:
+    """In an MFA-required pool: SMS to a phone number, e-mail to a verified address, no setup."""
+    offered = pool_methods(pool)
+    out = []
+    if SMS_MFA in offered and user.attr("phone_number"):
+        out.append(SMS_MFA)
+    if EMAIL_OTP in offered and user.attr("email") and user.attr("email_verified") == "true":
+        out.append(EMAIL_OTP)
+    return out
+
+
+def can_set_up(pool: UserPool) -> list[str]:
+    """What MFA_SETUP offers: TOTP and e-mail can be set up during sign-in (SMS needs a phone number first)."""
+    return [m for m in pool_methods(pool) if m in (SOFTWARE_TOKEN_MFA, EMAIL_OTP)] or [m for m in pool_methods(pool)]
+
+
+# ------------------------------------------------------------------ challenges
+
+
+def next_step(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, source: str = DEFAULT_SOURCE
+) -> dict[str, Any] | None:
     """The MFA challenge this sign-in must answer next, or None when tokens may be issued."""
-    if pool.config.get("MfaConfiguration", "OFF") == "OFF":
+    required = mode(pool)
+    if required == "OFF":
         return None
-    raise errors.UnsupportedOperation("Multi-factor authentication is not supported by this server yet.")
+    methods = enabled(pool, user)
+    if not methods and required == "ON":
+        methods = automatic(pool, user)
+    if not methods:
+        return setup_challenge(ctx, pool, client, user, source) if required == "ON" else None
+    preferred = settings(user).get("Preferred")
+    if preferred in methods:
+        return challenge(ctx, pool, client, user, preferred, source)
+    if len(methods) == 1:
+        return challenge(ctx, pool, client, user, methods[0], source)
+    return select_challenge(ctx, pool, client, user, methods, source)
+
+
+def _answer(name: str, session: str, parameters: dict[str, str]) -> dict[str, Any]:
+    return {"ChallengeName": name, "Session": session, "ChallengeParameters": parameters}
+
+
+def challenge(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, method: str, source: str,
+    state: dict[str, Any] | None = None, address: str | None = None,
+) -> dict[str, Any]:
+    """Ask for ``method``'s code: for SMS and e-mail, send a fresh one (to ``address`` if given)."""
+    parameters = {"USER_ID_FOR_SRP": user.username}
+    if method in CODE_PURPOSE:
+        details = send_code(ctx, pool, client, user, method, address)
+        parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] = details["DeliveryMedium"]
+        parameters["CODE_DELIVERY_DESTINATION"] = details["Destination"]
+    elif settings(user).get("TotpDevice"):
+        parameters["FRIENDLY_DEVICE_NAME"] = settings(user)["TotpDevice"]
+    session = challenges.open_session(
+        ctx, client, user, user.username, method, {"source": source, "attempts": 0, **(state or {})}
+    )
+    return _answer(method, session, parameters)
+
+
+def select_challenge(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, methods: list[str], source: str
+) -> dict[str, Any]:
+    session = challenges.open_session(
+        ctx, client, user, user.username, SELECT_MFA_TYPE, {"source": source, "choices": methods}
+    )
+    return _answer(SELECT_MFA_TYPE, session, {"MFAS_CAN_CHOOSE": json.dumps(methods), "USER_ID_FOR_SRP": user.username})
+
+
+def setup_challenge(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, source: str, state: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    methods = can_set_up(pool)
+    session = challenges.open_session(
+        ctx, client, user, user.username, MFA_SETUP, {"source": source, "choices": methods, **(state or {})}
+    )
+    return _answer(MFA_SETUP, session, {"MFAS_CAN_SETUP": json.dumps(methods), "USER_ID_FOR_SRP": user.username})
+
+
+def send_code(
+    ctx: Context, pool: UserPool, client: AppClient | None, user: User, method: str, address: str | None = None
+) -> dict[str, str]:
+    """Issue and deliver an SMS or e-mail MFA code; Cognito's masked delivery details."""
+    code = codes.issue(ctx, user, CODE_PURPOSE[method])
+    return codes.send(
+        ctx, pool, user, MESSAGE_KIND[method], ATTRIBUTE[method], code,
+        address=address, client_id=client.id if client is not None else None,
+    )
+
+
+def check_code(ctx: Context, user: User, method: str, code: str) -> str:
+    """``"ok"`` (and the code is used up), ``"wrong"`` (counted) or ``"expired"`` / ``"missing"``."""
+    row = ctx.db.get(Code, (user.id, CODE_PURPOSE[method]), with_for_update=True)
+    if row is None:
+        return "missing"
+    if row.expires_at <= ctx.now:
+        ctx.db.delete(row)
+        return "expired"
+    if not hmac.compare_digest(row.code_hash, hash_secret(code or "")):
+        row.attempts = (row.attempts or 0) + 1
+        return "wrong"
+    ctx.db.delete(row)
+    return "ok"
+
+
+# ------------------------------------------------------------------ TOTP
+
+
+def new_secret() -> str:
+    """A TOTP seed as Cognito hands it out: 32 base32 characters (160 bits)."""
+    return pyotp.random_base32(32)
+
+
+def _secret_context(user: User, pending: bool = False) -> str:
+    return f"totp{'-pending' if pending else ''}:{user.pool_id}:{user.sub}"
+
+
+def seal_secret(ctx: Context, user: User, secret: str, pending: bool = False) -> str:
+    return ctx.sealer.seal(secret.encode(), _secret_context(user, pending))
+
+
+def open_secret(ctx: Context, user: User, sealed: str, pending: bool = False) -> str:
+    return ctx.sealer.open(sealed, _secret_context(user, pending)).decode()
+
+
+def active_secret(ctx: Context, user: User) -> str | None:
+    return open_secret(ctx, user, user.totp_secret_sealed) if user.totp_secret_sealed else None
+
+
+def totp_step(secret: str, code: str, now: float, after: int | None = None) -> int | None:
+    """The 30-second step ``code`` belongs to (now, or one step either side), or None.
+
+    Steps at or before ``after`` (the last one accepted) are refused: a code works once.
+    """
+    if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int(now // TOTP_STEP_SECONDS)
+    for step in (current - 1, current, current + 1):
+        if after is not None and step <= after:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def activate_totp(ctx: Context, user: User, secret: str, step: int | None, device: str | None) -> None:
+    """Make ``secret`` the user's TOTP seed (replacing any earlier one), verified."""
+    user.totp_secret_sealed = seal_secret(ctx, user, secret)
+    save(user, TotpVerified=True, TotpPending=None, TotpLastStep=step, TotpDevice=device or settings(user).get("TotpDevice"))
+
+
+def enable(user: User, method: str, prefer_if_first: bool = True) -> None:
+    """Turn ``method`` on for the user; it becomes preferred when nothing else is."""
+    on = user_enabled(user)
+    if method not in on:
+        on.append(method)
+    preferred = settings(user).get("Preferred") or (method if prefer_if_first else None)
+    save(user, Enabled=[m for m in METHODS if m in on], Preferred=preferred)

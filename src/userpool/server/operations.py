@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from userpool.server.context import Context
-from userpool.server.ops import auth, clients, groups, passwords, pools, sessions, signup, users
+from userpool.server.ops import auth, clients, groups, imports, mfa, passwords, pools, sessions, signup, users
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -72,4 +72,20 @@ HANDLERS: dict[str, Handler] = {
     "GlobalSignOut": sessions.global_sign_out,
     "AdminUserGlobalSignOut": sessions.admin_user_global_sign_out,
     "RevokeToken": sessions.revoke_token,
+    # multi-factor authentication
+    "SetUserPoolMfaConfig": mfa.set_user_pool_mfa_config,
+    "GetUserPoolMfaConfig": mfa.get_user_pool_mfa_config,
+    "AssociateSoftwareToken": mfa.associate_software_token,
+    "VerifySoftwareToken": mfa.verify_software_token,
+    "SetUserMFAPreference": mfa.set_user_mfa_preference,
+    "AdminSetUserMFAPreference": mfa.admin_set_user_mfa_preference,
+    "SetUserSettings": mfa.set_user_settings,
+    "AdminSetUserSettings": mfa.admin_set_user_settings,
+    # CSV user import jobs
+    "GetCSVHeader": imports.get_csv_header,
+    "CreateUserImportJob": imports.create_user_import_job,
+    "StartUserImportJob": imports.start_user_import_job,
+    "DescribeUserImportJob": imports.describe_user_import_job,
+    "ListUserImportJobs": imports.list_user_import_jobs,
+    "StopUserImportJob": imports.stop_user_import_job,
 }

@@ -15,7 +15,7 @@ import jwt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from userpool.server import errors
+from userpool.server import audit, errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient, Group, RefreshToken, TokenFamily, User, UserGroup, UserPool
 from userpool.server.sealing import hash_secret, random_token
@@ -70,6 +70,18 @@ def user_groups(db: Session, user: User) -> list[Group]:
     return sorted(rows, key=lambda g: (g.precedence if g.precedence is not None else 2**31, g.name))
 
 
+def preferred_role(groups: list[Group]) -> str | None:
+    """The role of the best-placed group that has one (``groups`` in precedence order).
+
+    Cognito: when groups tie at that precedence with different roles, none is preferred.
+    """
+    with_roles = [g for g in groups if g.role_arn]
+    if not with_roles:
+        return None
+    tied = {g.role_arn for g in with_roles if g.precedence == with_roles[0].precedence}
+    return with_roles[0].role_arn if len(tied) == 1 else None
+
+
 def readable_attributes(client: AppClient, user: User) -> dict[str, str]:
     allowed = client.config.get("ReadAttributes")
     attrs = user.attr_map()
@@ -116,7 +128,9 @@ def claims_for(
         roles = [g.role_arn for g in groups if g.role_arn]
         if roles:
             id_claims["cognito:roles"] = roles
-            id_claims["cognito:preferred_role"] = roles[0]
+            preferred = preferred_role(groups)
+            if preferred:
+                id_claims["cognito:preferred_role"] = preferred
     for name, value in readable_attributes(client, user).items():
         if name != "sub":
             id_claims[name] = _id_claim_value(name, value)
@@ -149,11 +163,14 @@ def authentication_result(
     user: User,
     family: TokenFamily,
     refresh_token: str | None,
+    source: str = "TokenGeneration_Authentication",
 ) -> dict[str, Any]:
+    """Signed tokens for ``family``; ``source`` is the PreTokenGeneration triggerSource
+    (``TokenGeneration_Authentication``, ``_NewPasswordChallenge``, ``_RefreshTokens``)."""
     from userpool.server.triggers import pre_token_generation
 
     access, id_claims = claims_for(ctx, pool, client, user, family)
-    access, id_claims = pre_token_generation(ctx, pool, client, user, access, id_claims)
+    access, id_claims = pre_token_generation(ctx, pool, client, user, access, id_claims, source)
     result: dict[str, Any] = {
         "AccessToken": sign(ctx, pool.id, access),
         "ExpiresIn": validity_seconds(client.config, "AccessToken"),
@@ -247,6 +264,8 @@ def use_refresh_token(ctx: Context, client: AppClient, row: RefreshToken, family
     grace = int(rotation.get("RetryGracePeriodSeconds", 0))
     if row.rotated_at is not None and ctx.now - row.rotated_at > grace:
         revoke_family(ctx, family, "refresh_token_reuse")
+        audit.event("token_revocation", pool=family.pool_id, client=client.id, user_id=family.user_id, origin_jti=family.origin_jti,
+                    reason="refresh_token_reuse", ip=ctx.source_ip)
         raise errors.RefreshTokenReuse("Refresh token has been reused; all tokens of this session are revoked.", persist=True)
     if not rotate:
         return None

@@ -142,13 +142,18 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
         enum = getattr(shape, "enum", None)
         if enum and value not in enum:
             problems.add(path, shape, value, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        elif "pattern" in meta and value and not _pattern(meta["pattern"]).fullmatch(value):
+        elif "pattern" in meta and value and not _pattern(meta["pattern"]).fullmatch(value) and not _local_trigger(
+            shape, path, value
+        ):
             if len(value) <= 10_000:  # patterns are linear here; huge strings already failed max
                 problems.add(path, shape, value, f"Member must satisfy regular expression pattern: {meta['pattern']}")
         return value
     if t in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(path, "number")
+        bits = 31 if t == "integer" else 63  # Java's Integer and Long, as AWS parses them
+        if not -(2**bits) <= value < 2**bits:
+            raise errors.Serialization(f"NUMBER_VALUE at '{path}' can not be converted to an {'Integer' if t == 'integer' else 'Long'}")
         if "min" in meta and value < meta["min"]:
             problems.add(path, shape, value, f"Member must have value greater than or equal to {meta['min']}")
         if "max" in meta and value > meta["max"]:
@@ -167,6 +172,16 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
             raise _type_error(path, t)
         return value
     return value
+
+
+def _local_trigger(shape: Shape, path: str, value: str) -> bool:
+    """``LambdaConfig`` may also name handlers this server runs itself (``python:module:function``,
+    ``https://`` webhooks; see ``triggers.py``) where Cognito's model allows only ARNs."""
+    if shape.name != "ArnType" or not path.startswith("lambdaConfig.") or path.endswith("kMSKeyID"):
+        return False
+    from userpool.server.triggers import is_local_handler
+
+    return is_local_handler(value)
 
 
 def _length(shape: Shape, value: Any, n: int, path: str, problems: _Problems) -> None:

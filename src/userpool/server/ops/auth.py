@@ -14,7 +14,20 @@ from collections.abc import Callable
 from typing import Any
 
 from userpool import srp
-from userpool.server import audit, challenges, errors, lockout, mfa, passwords, pools, tokens, triggers, users
+from userpool.server import (
+    audit,
+    challenges,
+    enumeration,
+    errors,
+    lockout,
+    mfa,
+    migration,
+    passwords,
+    pools,
+    tokens,
+    triggers,
+    users,
+)
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 
@@ -30,7 +43,7 @@ def initiate_auth(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client = pools.get_client(ctx.db, req["ClientId"])
     pool = pools.get_pool(ctx.db, client.pool_id)
     flow = req["AuthFlow"]
-    handler = _PUBLIC_FLOWS.get(flow)
+    handler = _flow(flow, admin=False)
     if handler is None:
         raise errors.InvalidParameter(f"Initiate Auth method not supported: {flow}")
     return handler(ctx, pool, client, req.get("AuthParameters") or {})
@@ -40,7 +53,7 @@ def admin_initiate_auth(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
     client = pools.get_client(ctx.db, req["ClientId"], pool.id)
     flow = req["AuthFlow"]
-    handler = _ADMIN_FLOWS.get(flow)
+    handler = _flow(flow, admin=True)
     if handler is None:
         raise errors.InvalidParameter(f"Initiate Auth method not supported: {flow}")
     return handler(ctx, pool, client, req.get("AuthParameters") or {})
@@ -60,7 +73,7 @@ def admin_respond_to_auth_challenge(ctx: Context, req: dict[str, Any]) -> dict[s
 
 def _respond(ctx: Context, pool: UserPool, client: AppClient, req: dict[str, Any]) -> dict[str, Any]:
     name = req["ChallengeName"]
-    handler = _CHALLENGES.get(name)
+    handler = _challenge_handler(name)
     if handler is None:
         raise errors.InvalidParameter(f"Unsupported challenge: {name}")
     return handler(ctx, pool, client, req.get("ChallengeResponses") or {}, req.get("Session"))
@@ -90,12 +103,15 @@ def _password_flow(ctx: Context, pool: UserPool, client: AppClient, params: dict
     password = params.get("PASSWORD")
     if not password:
         raise errors.InvalidParameter("Missing required parameter PASSWORD")
-    user = _lookup(ctx, pool, client, username)
+    user = migration.on_sign_in(ctx, pool, client, username, password) or _lookup(ctx, pool, client, username)
     pools.check_secret_hash(ctx, client, params.get("SECRET_HASH"), username, *( [user.username] if user else []))
     if user is not None:
         lockout.check_not_locked(user, ctx.now)
+    else:
+        enumeration.check_not_locked(ctx, pool, username)
+    _no_password_yet(user)
     if not passwords.verify_password(user, password) or user is None:
-        _failed(ctx, pool, client, user)
+        _failed(ctx, pool, client, user, username)
     assert user is not None
     return _first_factor_passed(ctx, pool, client, user)
 
@@ -116,7 +132,14 @@ def user_srp_auth(ctx: Context, pool: UserPool, client: AppClient, params: dict[
         raise errors.InvalidParameter("Missing required parameter SRP_A" if not params.get("SRP_A") else "SRP_A is invalid")
     user = _lookup(ctx, pool, client, username)
     pools.check_secret_hash(ctx, client, params.get("SECRET_HASH"), username, *([user.username] if user else []))
+    _no_password_yet(user)
     return srp_challenge(ctx, pool, client, user, username, big_a)
+
+
+def _no_password_yet(user: User | None) -> None:
+    """Imported users (RESET_REQUIRED, no password at all yet) are told to reset it, as Cognito does."""
+    if user is not None and user.status == users.RESET_REQUIRED and not user.password_hash:
+        raise errors.PasswordResetRequired("Password reset required for the user")
 
 
 def srp_challenge(
@@ -132,7 +155,7 @@ def srp_challenge(
         salt, verifier, user_id = user.srp_salt or "", passwords.srp_verifier(user, ctx.sealer), user.username
     else:
         seed = ctx.sealer.derive("fake-srp", pool.id, username.lower())
-        salt = srp.pad_hex(int.from_bytes(seed[:16], "big") | 1)
+        salt = srp.pad_hex(int.from_bytes(seed[:16], "big") or 1)  # as srp.new_salt: odd and even alike
         verifier = srp.compute_verifier(int.from_bytes(ctx.sealer.derive("fake-verifier", pool.id, username.lower()), "big"))
         user_id = username
     eph = srp.server_ephemeral(verifier)
@@ -155,14 +178,21 @@ def srp_challenge(
 
 
 def refresh_token_auth(ctx: Context, pool: UserPool, client: AppClient, params: dict[str, Any]) -> dict[str, Any]:
+    """REFRESH_TOKEN_AUTH; Cognito refuses it on clients that rotate refresh tokens, whose
+    rotation only GetTokensFromRefreshToken performs."""
     _require_flow(client, "ALLOW_REFRESH_TOKEN_AUTH")
+    if tokens.rotation_enabled(client):
+        raise errors.InvalidParameter(
+            "REFRESH_TOKEN_AUTH is not allowed for a client with refresh token rotation; use GetTokensFromRefreshToken."
+        )
     token = params.get("REFRESH_TOKEN")
     if not token:
         raise errors.InvalidParameter("Missing required parameter REFRESH_TOKEN")
     row, family, user = tokens.find_refresh_token(ctx, token, client)
     pools.check_secret_hash(ctx, client, params.get("SECRET_HASH"), params.get("USERNAME", ""), user.username, user.sub)
     tokens.use_refresh_token(ctx, client, row, family, rotate=False)
-    return {"AuthenticationResult": tokens.authentication_result(ctx, pool, client, user, family, None), "ChallengeParameters": {}}
+    result = tokens.authentication_result(ctx, pool, client, user, family, None, source="TokenGeneration_RefreshTokens")
+    return {"AuthenticationResult": result, "ChallengeParameters": {}}
 
 
 _PUBLIC_FLOWS: dict[str, Callable[[Context, UserPool, AppClient, dict[str, Any]], dict[str, Any]]] = {
@@ -182,10 +212,13 @@ del _ADMIN_FLOWS["USER_PASSWORD_AUTH"]
 # ------------------------------------------------------------------ after the first factor
 
 
-def _failed(ctx: Context, pool: UserPool, client: AppClient, user: User | None) -> None:
-    """A wrong password: count it (lockout) and fail, committing the count."""
+def _failed(ctx: Context, pool: UserPool, client: AppClient, user: User | None, username: str) -> None:
+    """A wrong password: count it (lockout; for an unknown name too, see enumeration.py) and
+    fail, committing the count."""
     if user is not None:
         lockout.record_failure(user, ctx.now)
+    else:
+        enumeration.record_failure(ctx, pool, username)
     audit.event("sign_in_failure", pool=pool.id, client=client.id, user=user.sub if user else None, reason="bad_password",
                 ip=ctx.source_ip)
     raise errors.NotAuthorized(_WRONG_PASSWORD, persist=True)
@@ -201,7 +234,8 @@ def _account_usable(user: User) -> None:
 
 
 def _first_factor_passed(ctx: Context, pool: UserPool, client: AppClient, user: User) -> dict[str, Any]:
-    lockout.record_success(user)
+    # The failure count is reset when tokens are issued (issue_tokens), not here: wrong MFA
+    # codes count toward the same lockout, and a right password must not wipe them.
     _account_usable(user)
     triggers.pre_authentication(ctx, pool, client, user)
     if user.status == users.FORCE_CHANGE_PASSWORD:
@@ -230,18 +264,26 @@ def _new_password_challenge(ctx: Context, pool: UserPool, client: AppClient, use
     }
 
 
-def complete_sign_in(ctx: Context, pool: UserPool, client: AppClient, user: User) -> dict[str, Any]:
-    """MFA if the pool and user call for it, else tokens for a new token family."""
-    step = mfa.next_step(ctx, pool, client, user)
+def complete_sign_in(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, source: str = "TokenGeneration_Authentication"
+) -> dict[str, Any]:
+    """MFA if the pool and user call for it, else tokens for a new token family.
+
+    ``source`` is the PreTokenGeneration triggerSource the tokens will be made with.
+    """
+    step = mfa.next_step(ctx, pool, client, user, source)
     if step is not None:
         return step
-    return issue_tokens(ctx, pool, client, user)
+    return issue_tokens(ctx, pool, client, user, source)
 
 
-def issue_tokens(ctx: Context, pool: UserPool, client: AppClient, user: User) -> dict[str, Any]:
+def issue_tokens(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, source: str = "TokenGeneration_Authentication"
+) -> dict[str, Any]:
+    lockout.record_success(user)
     family = tokens.start_family(ctx, client, user)
     refresh = tokens.new_refresh_token(ctx, family)
-    result = tokens.authentication_result(ctx, pool, client, user, family, refresh)
+    result = tokens.authentication_result(ctx, pool, client, user, family, refresh, source=source)
     triggers.post_authentication(ctx, pool, client, user)
     audit.event("sign_in_success", pool=pool.id, client=client.id, user=user.sub, origin_jti=family.origin_jti, ip=ctx.source_ip)
     return {"AuthenticationResult": result, "ChallengeParameters": {}}
@@ -264,14 +306,20 @@ def password_verifier(
     pools.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user_id)
     if user is not None:
         lockout.check_not_locked(user, ctx.now)
+    else:
+        enumeration.check_not_locked(ctx, pool, user_id)
     try:
         base64.b64decode(block, validate=True)
         ok = srp.verify_claim(bytes.fromhex(pending.state["key"]), pool.id, user_id, block, timestamp, signature)
     except ValueError:
         ok = False
     if not ok or user is None:
-        _failed(ctx, pool, client, user)
+        _failed(ctx, pool, client, user, user_id)
     assert user is not None
+    if "custom" in pending.state:  # CUSTOM_AUTH with CHALLENGE_NAME SRP_A: back to DefineAuthChallenge
+        from userpool.server.ops import custom_auth
+
+        return custom_auth.after_password_verifier(ctx, pool, client, user, pending.state["custom"])
     return _first_factor_passed(ctx, pool, client, user)
 
 
@@ -286,6 +334,7 @@ def new_password_required(
     if user is None:
         raise errors.NotAuthorized("Invalid session for the user.")
     pools.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user.username)
+    _account_usable(user)  # disabled (or reset) since the challenge was issued
     passwords.check_policy(new_password, passwords.policy_of(pool.config))
     attributes = [
         {"Name": k.removeprefix("userAttributes."), "Value": v} for k, v in answers.items() if k.startswith("userAttributes.")
@@ -298,7 +347,7 @@ def new_password_required(
     user.temp_password_expires_at = None
     users.touch(ctx, user)
     audit.event("password_change", pool=pool.id, user=user.sub, reason="new_password_required")
-    return complete_sign_in(ctx, pool, client, user)
+    return complete_sign_in(ctx, pool, client, user, "TokenGeneration_NewPasswordChallenge")
 
 
 ChallengeHandler = Callable[[Context, UserPool, AppClient, dict[str, Any], str | None], dict[str, Any]]
@@ -306,3 +355,20 @@ _CHALLENGES: dict[str, ChallengeHandler] = {
     PASSWORD_VERIFIER: password_verifier,
     NEW_PASSWORD_REQUIRED: new_password_required,
 }
+
+
+def _challenge_handler(name: str) -> ChallengeHandler | None:
+    """This module's answers, then MFA's and custom authentication's (their modules import
+    this one, so they are looked up when a request comes, not at import)."""
+    from userpool.server.ops import custom_auth
+    from userpool.server.ops import mfa as mfa_ops
+
+    return {**_CHALLENGES, **mfa_ops.CHALLENGES, **custom_auth.CHALLENGES}.get(name)
+
+
+def _flow(name: str, admin: bool) -> Callable[[Context, UserPool, AppClient, dict[str, Any]], dict[str, Any]] | None:
+    if name == "CUSTOM_AUTH":
+        from userpool.server.ops import custom_auth
+
+        return custom_auth.custom_auth
+    return (_ADMIN_FLOWS if admin else _PUBLIC_FLOWS).get(name)

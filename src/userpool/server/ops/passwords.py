@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import audit, codes, errors, lockout, passwords, pools, tokens, users
+from userpool.server import (
+    audit,
+    codes,
+    enumeration,
+    errors,
+    lockout,
+    migration,
+    passwords,
+    pools,
+    tokens,
+    triggers,
+    users,
+)
 from userpool.server.context import Context
 from userpool.server.db import User, UserPool
 from userpool.server.ops.signup import simulated_delivery
@@ -24,9 +36,10 @@ def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client = pools.get_client(ctx.db, req["ClientId"])
     pool = pools.get_pool(ctx.db, client.pool_id)
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
-    user = users.find_user(ctx.db, pool, req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"]) or migration.on_forgot_password(ctx, pool, client, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
+            enumeration.code_sent(ctx, pool, req["Username"], codes.FORGOT_PASSWORD)
             return {"CodeDeliveryDetails": simulated_delivery(ctx, pool, req["Username"])}
         raise errors.UserNotFound("Username/client id combination not found.")
     if not user.enabled:
@@ -52,11 +65,14 @@ def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
     user = users.find_user(ctx.db, pool, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
-            raise errors.CodeMismatch("Invalid verification code provided, please try again.")
+            # the known-user path's checks, in its order (enumeration.py)
+            passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
+            enumeration.consume_code(ctx, pool, req["Username"])
         raise errors.UserNotFound("Username/client id combination not found.")
     passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
     codes.consume(ctx, user, codes.FORGOT_PASSWORD, req["ConfirmationCode"])
     _reset_to(ctx, user, req["Password"], "password_reset")
+    triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmForgotPassword")
     audit.event("password_reset", pool=pool.id, user=user.sub, client=client.id)
     return {}
 

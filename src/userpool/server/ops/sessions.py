@@ -22,11 +22,13 @@ def get_tokens_from_refresh_token(ctx: Context, req: dict[str, Any]) -> dict[str
     client = pools.get_client(ctx.db, req["ClientId"])
     pool = pools.get_pool(ctx.db, client.pool_id)
     _check_client_secret(ctx, client, req.get("ClientSecret"))
-    if "ALLOW_REFRESH_TOKEN_AUTH" not in pools.explicit_auth_flows(client):
+    # A rotating client may (Cognito says must) leave ALLOW_REFRESH_TOKEN_AUTH out: this is its only refresh.
+    if "ALLOW_REFRESH_TOKEN_AUTH" not in pools.explicit_auth_flows(client) and not tokens.rotation_enabled(client):
         raise errors.NotAuthorized("Refresh Token flow not enabled for this client")
     row, family, user = tokens.find_refresh_token(ctx, req["RefreshToken"], client)
     successor = tokens.use_refresh_token(ctx, client, row, family, rotate=tokens.rotation_enabled(client))
-    return {"AuthenticationResult": tokens.authentication_result(ctx, pool, client, user, family, successor)}
+    result = tokens.authentication_result(ctx, pool, client, user, family, successor, source="TokenGeneration_RefreshTokens")
+    return {"AuthenticationResult": result}
 
 
 def global_sign_out(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:

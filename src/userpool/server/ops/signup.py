@@ -36,6 +36,10 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise errors.NotAuthorized("SignUp is not permitted for this user pool")
+    if not req.get("Password"):  # optional in the model (passwordless pools); required here
+        raise errors.InvalidParameter(
+            "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null"
+        )
     passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
     user = users.new_user(ctx, pool, req["Username"], users.UNCONFIRMED)
     users.apply_attributes(
@@ -59,7 +63,7 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     attribute = codes.signup_attribute(pool, user) if user.status == users.UNCONFIRMED else None
     if attribute:
         code = codes.issue(ctx, user, codes.SIGN_UP)
-        out["CodeDeliveryDetails"] = codes.send(ctx, pool, user, "SIGN_UP", attribute, code)
+        out["CodeDeliveryDetails"] = codes.send(ctx, pool, user, "SIGN_UP", attribute, code, client_id=client.id)
     audit.event("sign_up", pool=pool.id, user=user.sub, client=client.id)
     if user.status == users.CONFIRMED:
         triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
@@ -106,7 +110,7 @@ def resend_confirmation_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any
     if attribute is None:
         raise errors.InvalidParameter("Auto verification not turned on.")
     code = codes.issue(ctx, user, codes.SIGN_UP)
-    return {"CodeDeliveryDetails": codes.send(ctx, pool, user, "RESEND", attribute, code)}
+    return {"CodeDeliveryDetails": codes.send(ctx, pool, user, "RESEND", attribute, code, client_id=client.id)}
 
 
 def admin_confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
-from userpool.server import audit, codes, errors, passwords, pools, tokens, users
+from userpool.server import audit, codes, errors, passwords, pools, tokens, triggers, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserAttribute, UserPool
 from userpool.server.ops.paging import page
@@ -71,6 +71,7 @@ def admin_create_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     users.apply_attributes(ctx, pool, user, req.get("UserAttributes") or [], admin=True, creating=True)
     users.check_required(pool, user)
     users.check_alias_unique(ctx, pool, user, force=bool(req.get("ForceAliasCreation")))
+    triggers.pre_sign_up(ctx, pool, None, user, req, "PreSignUp_AdminCreateUser")
     temp = temp or passwords.temporary_password(policy)
     passwords.set_password(user, temp, ctx.sealer)
     user.temp_password_expires_at = ctx.now + policy["TemporaryPasswordValidityDays"] * 86400
@@ -236,7 +237,19 @@ def _like_prefix(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def apply_filter(stmt: Select[Any], pool: UserPool, text: str) -> Select[Any]:
+def _starts_with(column: Any, prefix: str, dialect: str) -> Any:
+    """``column`` begins with ``prefix``, case-sensitively, in a form the index serves.
+
+    SQLite never uses an index for ``LIKE ... ESCAPE`` on a BINARY column, so a prefix
+    filter would scan the whole pool (seconds at a million users); a range does not. UTF-8
+    and SQLite's BINARY order both follow code points, so the range is exact.
+    """
+    if dialect == "sqlite" and prefix and ord(prefix[-1]) < 0x10FFFF:
+        return (column >= prefix) & (column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+    return column.like(_like_prefix(prefix), escape="\\")
+
+
+def apply_filter(stmt: Select[Any], pool: UserPool, text: str, dialect: str = "") -> Select[Any]:
     """Cognito's ListUsers filter: ``attribute = "value"`` or ``attribute ^= "value"`` (prefix)."""
     m = _FILTER.match(text)
     if not m or m.group(1) not in FILTERABLE:
@@ -244,15 +257,16 @@ def apply_filter(stmt: Select[Any], pool: UserPool, text: str) -> Select[Any]:
     name, op, value = m.group(1), m.group(2), m.group(3).replace('\\"', '"')
     if name == "username":
         key = users.username_key(pool, value)
-        return stmt.where(User.username_key == key if op == "=" else User.username_key.like(_like_prefix(key), escape="\\"))
-    if name == "cognito:user_status":
-        return stmt.where(User.status == value if op == "=" else User.status.like(_like_prefix(value), escape="\\"))
+        return stmt.where(User.username_key == key if op == "=" else _starts_with(User.username_key, key, dialect))
+    if name == "cognito:user_status":  # case-insensitive, as Cognito documents it; statuses are upper case
+        status = value.upper()
+        return stmt.where(User.status == status if op == "=" else User.status.like(_like_prefix(status), escape="\\"))
     if name == "status":
         if op != "=" or value not in ("Enabled", "Disabled"):
             raise errors.InvalidParameter("Error while parsing filter.")
         return stmt.where(User.enabled == (value == "Enabled"))
     key = users.value_key(name, value)
-    condition = UserAttribute.value_key == key if op == "=" else UserAttribute.value_key.like(_like_prefix(key), escape="\\")
+    condition = UserAttribute.value_key == key if op == "=" else _starts_with(UserAttribute.value_key, key, dialect)
     matching = select(UserAttribute.user_id).where(UserAttribute.pool_id == pool.id, UserAttribute.name == name, condition)
     return stmt.where(User.id.in_(matching))
 
@@ -261,7 +275,7 @@ def list_users(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
     stmt = select(User).where(User.pool_id == pool.id)
     if req.get("Filter"):
-        stmt = apply_filter(stmt, pool, req["Filter"])
+        stmt = apply_filter(stmt, pool, req["Filter"], ctx.db.get_bind().dialect.name)
     only = req.get("AttributesToGet")
     if only:
         schema = pools.schema_of(pool)
