@@ -69,11 +69,12 @@ class Call:
     request: dict[str, Any]
     status: int
     error: str | None
+    response: dict[str, Any] | None = None  # the JSON answer (None when it was not JSON)
 
 
 @dataclass
 class Wire:
-    """A reverse proxy in front of the server that records every ``X-Amz-Target`` call."""
+    """A reverse proxy in front of the server that records every ``X-Amz-Target`` call (request and answer)."""
 
     upstream: str
     calls: list[Call] = field(default_factory=list)
@@ -104,8 +105,15 @@ def _handler(wire: Wire, client: httpx.Client, lock: threading.Lock) -> type[Bas
                     request = json.loads(body or b"{}")
                 except ValueError:
                     request = {"_raw": body.decode("utf-8", "replace")}
+                try:
+                    answer = resp.json()
+                except ValueError:
+                    answer = None
                 with lock:
-                    wire.calls.append(Call(target.rsplit(".", 1)[-1], request, resp.status_code, resp.headers.get("x-amzn-errortype")))
+                    wire.calls.append(Call(
+                        target.rsplit(".", 1)[-1], request, resp.status_code, resp.headers.get("x-amzn-errortype"),
+                        answer if isinstance(answer, dict) else None,
+                    ))
             self.send_response(resp.status_code)
             for name, value in resp.headers.items():
                 if name.lower() not in ("content-length", "connection", "transfer-encoding", "content-encoding", "date", "server"):

@@ -5,8 +5,15 @@
 // Steps: signIn, confirmSignIn, signUp, confirmSignUp, autoSignIn, fetchAuthSession,
 //   getCurrentUser, fetchUserAttributes, signOut, resetPassword, confirmResetPassword,
 //   updatePassword, storedTokens (what Amplify keeps in its token storage), expireTokens (make
-//   the stored tokens look expired so the next read refreshes them), hubEvents, version.
-import { decodeJwtPayload, packageVersion, resolveCode, runSteps } from './lib/harness.mjs';
+//   the stored tokens look expired so the next read refreshes them), hubEvents, version;
+//   MFA: setUpTOTP (returns sharedSecret and setupUri), verifyTOTPSetup, updateMFAPreference,
+//   fetchMFAPreference, totpCodes (the TOTP codes this run computed: {secret, step, code}).
+// Codes: `{"outbox": "<KIND>"}` (see lib/harness.mjs) and, for TOTP, `{"totp": {"offset": n}}`:
+//   the code of the current 30 s step + n for the newest TOTP secret this run was given (by
+//   setUpTOTP or a CONTINUE_SIGN_IN_WITH_TOTP_SETUP step; or `"secret"`), `{"totp": "last"}`
+//   the last one computed again. signIn/confirmSignIn answers carry totpSetupDetails as
+//   {sharedSecret, setupUri} (getSetupUri('userpool-interop')).
+import { decodeJwtPayload, packageVersion, resolveCode, runSteps, totpCode, totpStep } from './lib/harness.mjs';
 
 /** An inspectable in-memory KeyValueStorage for Amplify's token store. */
 class MemoryStorage {
@@ -23,6 +30,31 @@ function tokenView(token) {
   if (!token) return null;
   const jwt = token.toString();
   return { jwt, payload: decodeJwtPayload(jwt) };
+}
+
+/** A code argument: an outbox reference, a TOTP reference, or the value itself. */
+function resolveAnswer(value, ctx, config, username) {
+  if (!value || typeof value !== 'object' || !('totp' in value)) return resolveCode(config, username, value);
+  const { totp } = ctx;
+  if (value.totp === 'last') {
+    if (!totp.codes.length) throw new Error('no TOTP code computed yet');
+    return totp.codes[totp.codes.length - 1].code;
+  }
+  const secret = value.totp.secret ?? totp.secret;
+  if (!secret) throw new Error('no TOTP secret yet: call setUpTOTP or reach CONTINUE_SIGN_IN_WITH_TOTP_SETUP first');
+  const step = value.totp.step ?? totpStep() + (value.totp.offset ?? 0);
+  const code = totpCode(secret, step);
+  totp.codes.push({ secret, step, code });
+  return code;
+}
+
+/** Amplify's sign-in answer as JSON: TOTP setup details hold a function (getSetupUri). */
+function signInOutput(result, ctx) {
+  const details = result?.nextStep?.totpSetupDetails;
+  if (!details) return result;
+  ctx.totp.secret = details.sharedSecret;
+  const totpSetupDetails = { sharedSecret: details.sharedSecret, setupUri: details.getSetupUri('userpool-interop').href };
+  return { ...result, nextStep: { ...result.nextStep, totpSetupDetails } };
 }
 
 async function setup(config) {
@@ -47,13 +79,14 @@ async function setup(config) {
   const storage = new MemoryStorage();
   cognitoUserPoolsTokenProvider.setKeyValueStorage(storage);
   const version = packageVersion(pkg);
-  return { auth, storage, hubEvents, version, pkg };
+  return { auth, storage, hubEvents, version, pkg, totp: { secret: null, codes: [] } };
 }
 
 const actions = {
   version: (_, { version, pkg }) => ({ package: pkg, version }),
-  signIn: ({ username, password, options }, { auth }) => auth.signIn({ username, password, options }),
-  confirmSignIn: ({ challengeResponse, options }, { auth }) => auth.confirmSignIn({ challengeResponse, options }),
+  signIn: async ({ username, password, options }, ctx) => signInOutput(await ctx.auth.signIn({ username, password, options }), ctx),
+  confirmSignIn: async ({ challengeResponse, options, username }, ctx, config) =>
+    signInOutput(await ctx.auth.confirmSignIn({ challengeResponse: resolveAnswer(challengeResponse, ctx, config, username), options }), ctx),
   signUp: ({ username, password, options }, { auth }) => auth.signUp({ username, password, options }),
   confirmSignUp: ({ username, confirmationCode }, { auth }, config) =>
     auth.confirmSignUp({ username, confirmationCode: resolveCode(config, username, confirmationCode) }),
@@ -88,6 +121,15 @@ const actions = {
     return { key };
   },
   hubEvents: (_, { hubEvents }) => [...hubEvents],
+  async setUpTOTP({ appName = 'userpool-interop', accountName }, ctx) {
+    const details = await ctx.auth.setUpTOTP();
+    ctx.totp.secret = details.sharedSecret;
+    return { sharedSecret: details.sharedSecret, setupUri: details.getSetupUri(appName, accountName).href };
+  },
+  verifyTOTPSetup: ({ code, options }, ctx, config) => ctx.auth.verifyTOTPSetup({ code: resolveAnswer(code, ctx, config), options }),
+  updateMFAPreference: ({ sms, totp, email }, { auth }) => auth.updateMFAPreference({ sms, totp, email }),
+  fetchMFAPreference: (_, { auth }) => auth.fetchMFAPreference(),
+  totpCodes: (_, { totp }) => [...totp.codes],
 };
 
 await runSteps(actions, setup);

@@ -9,6 +9,7 @@
 //   steps     [{do: "<action>", ...args, catch?: true}]  run in order
 // A step's result is {do, ok: true, value, ms} or {do, ok: false, error, ms}; a failed step stops the
 // run unless it says `catch: true` (then the error is recorded and the run goes on).
+import { createHmac } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 
 export function readConfig() {
@@ -51,10 +52,54 @@ export function outboxCode(config, username, kind) {
   throw new Error(`no ${kind ?? ''} code in the outbox for ${username}`);
 }
 
-/** `{"outbox": "<KIND>"}` in a step argument stands for the newest delivered code of that kind. */
+/** A code that is surely not `code`: every digit shifted by one. */
+export function wrongCode(code) {
+  return String(code).replace(/\d/g, (d) => String((Number(d) + 1) % 10));
+}
+
+/** `{"outbox": "<KIND>"}` in a step argument stands for the newest delivered code of that kind
+ * (`"username"` picks another user's, `"wrong": true` a code sure to differ from it). */
 export function resolveCode(config, username, value) {
-  if (value && typeof value === 'object' && 'outbox' in value) return outboxCode(config, value.username ?? username, value.outbox);
+  if (value && typeof value === 'object' && 'outbox' in value) {
+    const code = outboxCode(config, value.username ?? username, value.outbox);
+    return value.wrong ? wrongCode(code) : code;
+  }
   return value;
+}
+
+const TOTP_STEP_SECONDS = 30;
+
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const char of text.replace(/=+$/, '').toUpperCase()) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) throw new Error(`not base32: ${JSON.stringify(text)}`);
+    value = (value << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The current RFC 6238 time step (30 s). */
+export function totpStep(now = Date.now()) {
+  return Math.floor(now / 1000 / TOTP_STEP_SECONDS);
+}
+
+/** RFC 6238 TOTP (RFC 4226 HOTP over the time step): HMAC-SHA-1, 6 digits. */
+export function totpCode(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
 }
 
 function emit(result, code) {
