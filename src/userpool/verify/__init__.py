@@ -37,7 +37,7 @@ from userpool.verify.errors import (
     VerifierConfigError,
 )
 from userpool.verify.jwks import JwksCache, default_jwks_cache
-from userpool.verify.verifier import CognitoJwtVerifier, cognito_issuer
+from userpool.verify.verifier import CognitoJwtVerifier, Requirements, cognito_issuer
 
 __all__ = [
     "ALLOWED_ALGS",
@@ -60,6 +60,7 @@ __all__ = [
     "JwtRevokedError",
     "JwtVerificationError",
     "KidNotFoundInJwksError",
+    "Requirements",
     "RevocationCheckError",
     "VerifierConfigError",
     "cognito_issuer",

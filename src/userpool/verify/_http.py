@@ -106,7 +106,10 @@ def get_json(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Any:
 async def aget_json(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> Any:
     """Async twin of :func:`get_json`."""
     try:
-        async with httpx.AsyncClient(timeout=timeout, verify=_ssl()) as client, client.stream("GET", url) as response:
+        async with (
+            httpx.AsyncClient(timeout=timeout, verify=_ssl()) as client,
+            client.stream("GET", url) as response,
+        ):
             content = bytearray()
             async for chunk in response.aiter_bytes():
                 content += chunk
@@ -129,7 +132,9 @@ def post(url: str, *, headers: dict[str, str], body: bytes, timeout: float = DEF
     return _answer(url, response.status_code, response.headers, response.content, expect_ok=False)
 
 
-async def apost(url: str, *, headers: dict[str, str], body: bytes, timeout: float = DEFAULT_TIMEOUT) -> Answer:
+async def apost(
+    url: str, *, headers: dict[str, str], body: bytes, timeout: float = DEFAULT_TIMEOUT
+) -> Answer:
     """Async twin of :func:`post`."""
     try:
         async with httpx.AsyncClient(timeout=timeout, verify=_ssl()) as client:

@@ -25,23 +25,34 @@ class ExpiringLru(Generic[V]):
         self._lock = threading.Lock()
 
     def get(self, key: bytes, now: float) -> V | None:
-        """The value, if present and ``now`` is before its expiry."""
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if now >= item[1]:
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return item[0]
+        """The value, if present and ``now`` is before its expiry.
+
+        Lock-free: each ``OrderedDict`` operation is atomic, and a concurrent eviction
+        between two of them only turns the second into a no-op. This is the hot path of
+        every cached verification, so it avoids the lock's cost.
+        """
+        items = self._items
+        item = items.get(key)
+        if item is None:
+            return None
+        if now >= item[1]:
+            items.pop(key, None)
+            return None
+        try:
+            items.move_to_end(key)
+        except KeyError:  # evicted meanwhile; the value is still good to return
+            pass
+        return item[0]
 
     def put(self, key: bytes, value: V, expires_at: float) -> None:
         with self._lock:
             self._items[key] = (value, expires_at)
             self._items.move_to_end(key)
             while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+                try:
+                    self._items.popitem(last=False)
+                except KeyError:  # emptied by a concurrent clear()
+                    break
 
     def discard(self, key: bytes) -> None:
         with self._lock:

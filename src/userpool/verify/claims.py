@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -87,7 +87,11 @@ class ClaimRequirements:
         """Validate and normalise the user-facing arguments (strings or lists of strings)."""
         if token_use is not None and token_use not in TOKEN_USES:
             raise VerifierConfigError(f"token_use must be 'access', 'id' or None, not {token_use!r}")
-        if not isinstance(grace_seconds, (int, float)) or grace_seconds < 0 or not math.isfinite(grace_seconds):
+        if (
+            not isinstance(grace_seconds, (int, float))
+            or grace_seconds < 0
+            or not math.isfinite(grace_seconds)
+        ):
             raise VerifierConfigError("grace_seconds must be a finite number >= 0")
         if custom_check is not None and not callable(custom_check):
             raise VerifierConfigError("custom_check must be callable")
@@ -112,13 +116,13 @@ def _time(claims: Mapping[str, Any], name: str, required: bool) -> float | None:
     return float(value)
 
 
-def _strings(claims: Mapping[str, Any], name: str, value: Any) -> frozenset[str]:
+def _strings(claims: Mapping[str, Any], name: str, value: Any) -> tuple[str, ...]:
+    if type(value) is str:
+        return (value,)
     if value is None:
-        return frozenset()
-    if isinstance(value, str):
-        return frozenset((value,))
+        return ()
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return frozenset(value)
+        return tuple(value)
     raise JwtInvalidClaimError(f"Token claim {name!r} is not a string or a list of strings", claims)
 
 
@@ -136,30 +140,43 @@ _UNKNOWN: Any = object()
 class TokenFacts:
     """A verified payload, summarised for repeated checking.
 
-    Times are read at once (every check needs them); the client, group and scope sets
-    are built on first use and kept, so a request that does not ask about groups does
-    not pay for them. The claims dict itself is never mutated.
+    Times and the app client are read at once (every check needs them); the group and
+    scope sets are built on first use and kept, so a request that does not ask about
+    groups does not pay for them. The claims dict itself is never mutated.
     """
 
-    __slots__ = ("claims", "exp", "nbf", "iat", "token_use", "_clients", "_groups", "_scopes", "_mutable")
+    __slots__ = (
+        "_groups",
+        "_mutable",
+        "_scopes",
+        "claims",
+        "clients",
+        "exp",
+        "iat",
+        "nbf",
+        "not_before",
+        "token_use",
+    )
 
     def __init__(self, claims: dict[str, Any]) -> None:
         self.claims = claims
         exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
         self.exp: float = exp if type(exp) is int else _time(claims, "exp", required=True)  # type: ignore[assignment]
-        self.nbf: float | None = nbf if nbf is None or type(nbf) is int else _time(claims, "nbf", required=False)
-        self.iat: float | None = iat if iat is None or type(iat) is int else _time(claims, "iat", required=False)
+        self.nbf: float | None = (
+            nbf if nbf is None or type(nbf) is int else _time(claims, "nbf", required=False)
+        )
+        self.iat: float | None = (
+            iat if iat is None or type(iat) is int else _time(claims, "iat", required=False)
+        )
+        #: The later of ``nbf`` and ``iat``: before it the token is not valid yet.
+        self.not_before: float = max(self.nbf or -math.inf, self.iat or -math.inf)
         self.token_use: Any = claims.get("token_use")
-        self._clients = self._groups = self._scopes = self._mutable = _UNKNOWN
+        client_claim = "aud" if self.token_use == "id" else "client_id"
+        #: ``client_id`` of an access token, ``aud`` of an ID token (almost every verifier asks).
+        self.clients = _strings(claims, client_claim, claims.get(client_claim))
+        self._groups = self._scopes = self._mutable = _UNKNOWN
 
-    def clients(self) -> frozenset[str]:
-        """``client_id`` of an access token, ``aud`` of an ID token."""
-        if self._clients is _UNKNOWN:
-            name = "aud" if self.token_use == "id" else "client_id"
-            self._clients = _strings(self.claims, name, self.claims.get(name))
-        return self._clients  # type: ignore[no-any-return]
-
-    def groups(self) -> frozenset[str]:
+    def groups(self) -> tuple[str, ...]:
         if self._groups is _UNKNOWN:
             self._groups = _strings(self.claims, "cognito:groups", self.claims.get("cognito:groups"))
         return self._groups  # type: ignore[no-any-return]
@@ -175,16 +192,21 @@ class TokenFacts:
     def copy_claims(self) -> dict[str, Any]:
         """A fresh dict for the caller: mutating it cannot change what the cache holds."""
         if self._mutable is _UNKNOWN:
-            self._mutable = tuple(k for k, v in self.claims.items() if type(v) in (list, dict))
-        claims = dict(self.claims)
-        for key in self._mutable:
-            claims[key] = _copy_json(claims[key])
+            self._mutable = tuple((k, _is_flat(v)) for k, v in self.claims.items() if type(v) in (list, dict))
+        claims = self.claims.copy()
+        for key, flat in self._mutable:
+            claims[key] = claims[key].copy() if flat else _copy_json(claims[key])
         return claims
+
+
+def _is_flat(value: list[Any] | dict[str, Any]) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    return not any(type(v) in (list, dict) for v in items)
 
 
 def _when(timestamp: float) -> str:
     try:
-        return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         return f"{timestamp:.0f}"
 
@@ -204,63 +226,68 @@ def check_issuer(claims: Mapping[str, Any], issuer: str) -> None:
         )
 
 
-def _check_time(facts: TokenFacts, now: float, grace: float) -> None:
+def _time_error(facts: TokenFacts, now: float, grace: float) -> JwtInvalidClaimError:
     if facts.exp + grace <= now:
-        raise JwtExpiredError(
+        return JwtExpiredError(
             f"Token expired at {_when(facts.exp)} ({now - facts.exp:.0f} s ago); the client should refresh its "
             "tokens (the Amplify-style clients do this when tokens are read)",
             facts.claims,
         )
     if facts.nbf is not None and facts.nbf - grace > now:
-        raise JwtNotBeforeError(
+        return JwtNotBeforeError(
             f"Token is not valid before {_when(facts.nbf)} ({facts.nbf - now:.0f} s from now); check the clocks "
             "or allow grace_seconds",
             facts.claims,
         )
-    if facts.iat is not None and facts.iat - grace > now:
-        raise JwtNotBeforeError(
-            f"Token was issued in the future, at {_when(facts.iat)} ({facts.iat - now:.0f} s from now); check the "
-            "clocks or allow grace_seconds",
-            facts.claims,
-        )
+    assert facts.iat is not None
+    return JwtNotBeforeError(
+        f"Token was issued in the future, at {_when(facts.iat)} ({facts.iat - now:.0f} s from now); check the "
+        "clocks or allow grace_seconds",
+        facts.claims,
+    )
 
 
-def _check_token_use(facts: TokenFacts, required: str | None) -> None:
+def _token_use_error(facts: TokenFacts, required: str | None) -> JwtInvalidTokenUseError:
     use = facts.token_use
     if use not in TOKEN_USES:
-        raise JwtInvalidTokenUseError(
-            f"Token has token_use {use!r}; a Cognito token has token_use 'access' or 'id'", facts.claims
-        )
-    if required is None or use == required:
-        return
-    message = ID_TOKEN_AS_ACCESS_TOKEN if use == "id" else ACCESS_TOKEN_AS_ID_TOKEN
-    raise JwtInvalidTokenUseError(message, facts.claims)
+        message = f"Token has token_use {use!r}; a Cognito token has token_use 'access' or 'id'"
+    elif use == "id":
+        message = ID_TOKEN_AS_ACCESS_TOKEN
+    else:
+        message = ACCESS_TOKEN_AS_ID_TOKEN
+    return JwtInvalidTokenUseError(message, facts.claims)
 
 
-def _check_client(facts: TokenFacts, allowed: frozenset[str]) -> None:
-    clients = facts.clients()
-    if clients.isdisjoint(allowed):
-        claim = "aud" if facts.token_use == "id" else "client_id"
-        raise JwtInvalidClientIdError(
-            f"Token was issued to app client {_listing(clients)} (claim {claim!r}), but only "
-            f"{_listing(allowed)} may call here",
-            facts.claims,
-        )
+def _client_error(facts: TokenFacts, allowed: frozenset[str]) -> JwtInvalidClientIdError:
+    claim = "aud" if facts.token_use == "id" else "client_id"
+    return JwtInvalidClientIdError(
+        f"Token was issued to app client {_listing(facts.clients)} (claim {claim!r}), but only "
+        f"{_listing(allowed)} may call here",
+        facts.claims,
+    )
 
 
 def check_claims(facts: TokenFacts, required: ClaimRequirements, now: float) -> None:
-    """Raise the first failing claim check; return quietly if the token meets ``required``."""
-    _check_time(facts, now, required.grace_seconds)
-    _check_token_use(facts, required.token_use)
-    if required.client_ids is not None:
-        _check_client(facts, required.client_ids)
-    if required.groups is not None and facts.groups().isdisjoint(required.groups):
+    """Raise the first failing claim check; return quietly if the token meets ``required``.
+
+    Runs on every request, cached token or not, so the passing path is kept to plain
+    comparisons; messages are built only on failure.
+    """
+    grace = required.grace_seconds
+    if facts.exp + grace <= now or facts.not_before - grace > now:
+        raise _time_error(facts, now, grace)
+    use = facts.token_use
+    if use not in TOKEN_USES or (required.token_use is not None and use != required.token_use):
+        raise _token_use_error(facts, required.token_use)
+    if required.client_ids is not None and required.client_ids.isdisjoint(facts.clients):
+        raise _client_error(facts, required.client_ids)
+    if required.groups is not None and required.groups.isdisjoint(facts.groups()):
         raise JwtInvalidGroupError(
             f"Token's user is in groups [{_listing(facts.groups())}], but one of [{_listing(required.groups)}] "
             "is required",
             facts.claims,
         )
-    if required.scopes is not None and facts.scopes().isdisjoint(required.scopes):
+    if required.scopes is not None and required.scopes.isdisjoint(facts.scopes()):
         raise JwtInvalidScopeError(
             f"Token has scopes [{_listing(facts.scopes())}], but one of [{_listing(required.scopes)}] is required",
             facts.claims,

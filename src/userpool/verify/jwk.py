@@ -11,20 +11,28 @@ names that key learns why it was not used.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from userpool.verify.algorithms import EC_ALGS, RSA_ALGS
+from userpool.verify.algorithms import EC_ALGS, RSA_ALGS, Verify, invalid_signature, signature_checker
 from userpool.verify.errors import JwtInvalidSignatureAlgorithmError, JwtParseError
 from userpool.verify.parse import b64url_decode
 
 MIN_RSA_BITS = 2048
 
-_CURVES: dict[str, ec.EllipticCurve] = {"P-256": ec.SECP256R1(), "P-384": ec.SECP384R1(), "P-521": ec.SECP521R1()}
+_CURVES: dict[str, ec.EllipticCurve] = {
+    "P-256": ec.SECP256R1(),
+    "P-384": ec.SECP384R1(),
+    "P-521": ec.SECP521R1(),
+}
 _CURVE_BYTES = {"P-256": 32, "P-384": 48, "P-521": 66}
-_OKP = {"Ed25519": (ed25519.Ed25519PublicKey, 32), "Ed448": (ed448.Ed448PublicKey, 57)}
+_OKP: dict[str, tuple[Any, int]] = {
+    "Ed25519": (ed25519.Ed25519PublicKey, 32),
+    "Ed448": (ed448.Ed448PublicKey, 57),
+}
 
 
 class JwkError(ValueError):
@@ -39,14 +47,21 @@ class Jwk:
     kty: str
     algs: frozenset[str]
     key: Any
+    checkers: Mapping[str, Verify] = field(repr=False, default_factory=dict)
 
-    def check_alg(self, alg: str) -> None:
-        """Refuse a token whose ``alg`` does not fit this key (e.g. ES256 with an RSA key)."""
-        if alg not in self.algs:
+    def verify(self, alg: str, signature: bytes, signing_input: bytes) -> None:
+        """Check a signature, refusing an ``alg`` that does not fit this key (e.g. ES256 with
+        an RSA key: the key's type, not the token, decides what the key may verify)."""
+        checker = self.checkers.get(alg)
+        if checker is None:
             raise JwtInvalidSignatureAlgorithmError(
                 f"JWT alg {alg!r} does not fit the key {self.kid!r} ({self.kty}), "
                 f"which may only verify {', '.join(sorted(self.algs))}"
             )
+        try:
+            checker(signature, signing_input)
+        except InvalidSignature:
+            raise invalid_signature() from None
 
 
 def _member(jwk: Mapping[str, Any], name: str) -> bytes:
@@ -103,7 +118,7 @@ def load_jwk(jwk: Any) -> Jwk:
         raise JwkError("JWK has no 'kid'")
     kty = jwk.get("kty")
     loader = _LOADERS.get(kty) if isinstance(kty, str) else None
-    if loader is None:
+    if loader is None or not isinstance(kty, str):
         raise JwkError(f"key type {kty!r} cannot verify signatures here (RSA, EC, OKP only)")
     use = jwk.get("use")
     if use is not None and use != "sig":
@@ -120,7 +135,7 @@ def load_jwk(jwk: Any) -> Jwk:
         if alg not in algs:
             raise JwkError(f"JWK alg {alg!r} does not fit its {kty} key")
         algs = frozenset({alg})
-    return Jwk(kid=kid, kty=kty, algs=algs, key=key)
+    return Jwk(kid=kid, kty=kty, algs=algs, key=key, checkers={a: signature_checker(a, key) for a in algs})
 
 
 def load_jwks(document: Any) -> tuple[dict[str, Jwk], dict[str, str]]:

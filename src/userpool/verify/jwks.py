@@ -81,21 +81,13 @@ class JwksCache:
 
     def get_key(self, uri: str, kid: str) -> Jwk:
         """The trusted key for ``kid``, fetching the JWKS if needed (blocking)."""
-        state = self._states.get(uri)
-        if state is not None and state.keys is not None:
-            jwk = state.keys.get(kid)
-            if jwk is not None:
-                return jwk
-        return self._resolve(uri, kid)  # type: ignore[return-value]
+        jwk = self._known(uri, kid)
+        return jwk if jwk is not None else self._resolve(uri, kid)  # type: ignore[return-value]
 
     async def aget_key(self, uri: str, kid: str) -> Jwk:
         """Async twin of :meth:`get_key`: fetches with ``httpx.AsyncClient``, never blocks the loop."""
-        state = self._states.get(uri)
-        if state is not None and state.keys is not None:
-            jwk = state.keys.get(kid)
-            if jwk is not None:
-                return jwk
-        return await self._aresolve(uri, kid)  # type: ignore[return-value]
+        jwk = self._known(uri, kid)
+        return jwk if jwk is not None else await self._aresolve(uri, kid)  # type: ignore[return-value]
 
     def hydrate(self, uri: str) -> None:
         """Fetch the JWKS now unless it is cached (e.g. at start-up, to fail fast)."""
@@ -131,6 +123,11 @@ class JwksCache:
 
     # ---- drivers: the only place where sync and async differ -------------------------
 
+    def _known(self, uri: str, kid: str) -> Jwk | None:
+        """The common case, without the lock: key sets are replaced whole, never mutated."""
+        state = self._states.get(uri)
+        return state.keys.get(kid) if state is not None and state.keys is not None else None
+
     def _resolve(self, uri: str, kid: str | None) -> Jwk | None:
         waited = False
         while True:
@@ -150,7 +147,9 @@ class JwksCache:
                 try:
                     result = step.future.result(timeout=self.timeout + 1.0)
                 except concurrent.futures.TimeoutError:
-                    raise JwksFetchError(f"Timed out waiting for a concurrent fetch of the JWKS from {uri}") from None
+                    raise JwksFetchError(
+                        f"Timed out waiting for a concurrent fetch of the JWKS from {uri}"
+                    ) from None
             waited = result != _ABANDONED
 
     async def _aresolve(self, uri: str, kid: str | None) -> Jwk | None:
@@ -172,7 +171,9 @@ class JwksCache:
                 try:
                     result = await asyncio.wait_for(_wait_on_loop(step.future), self.timeout + 1.0)
                 except TimeoutError:
-                    raise JwksFetchError(f"Timed out waiting for a concurrent fetch of the JWKS from {uri}") from None
+                    raise JwksFetchError(
+                        f"Timed out waiting for a concurrent fetch of the JWKS from {uri}"
+                    ) from None
             waited = result != _ABANDONED
 
     # ---- the decisions (no I/O) --------------------------------------------------------
@@ -238,12 +239,16 @@ class JwksCache:
             f"Not retrying for another {wait:.1f} s (penalty period after a failed fetch)."
         )
 
-    def _kid_error(self, uri: str, state: _UriState, kid: str | None, now: float, refetched: bool) -> Exception:
+    def _kid_error(
+        self, uri: str, state: _UriState, kid: str | None, now: float, refetched: bool
+    ) -> Exception:
         if kid is None:
             return self._fetch_error(uri, state, now)
         reason = state.unusable.get(kid)
         if reason is not None:
-            return KidNotFoundInJwksError(f"The JWKS at {uri} has a key with kid {kid!r}, but it is unusable: {reason}")
+            return KidNotFoundInJwksError(
+                f"The JWKS at {uri} has a key with kid {kid!r}, but it is unusable: {reason}"
+            )
         wait = max(0.0, state.penalty_until - now)
         if refetched:
             detail = "even after refetching it"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import binascii
 import json
+from binascii import a2b_base64
 from typing import Any, NamedTuple
 
 from userpool.verify.errors import ACCESS_TOKEN_HINT, JwtParseError
@@ -32,6 +33,8 @@ _REFRESH_HINT = (
     "If this is a refresh token: refresh tokens are not bearer tokens; they are only ever sent to "
     f"the user pool to get new tokens. To call an API, {ACCESS_TOKEN_HINT}."
 )
+
+_BEARER_PREFIX = "The token starts with 'Bearer ': pass the token alone, without the Authorization scheme."
 
 # The last character of a segment whose length is 2 or 3 (mod 4) carries 4 or 2 unused bits;
 # canonical base64url has them zero, i.e. the character is one of these.
@@ -72,29 +75,40 @@ def _refuse_constant(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates, parse_constant=_refuse_constant)
-_SCAN = _DECODER.scan_once
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # the C scanner json.loads itself uses
 
 
-def b64url_decode(segment: str, what: str) -> bytes:
-    """Decode unpadded, canonical base64url (RFC 7515 §2), refusing every other spelling."""
-    rem = len(segment) % 4
-    if rem and (rem == 1 or segment[-1] not in _CANONICAL_LAST[rem]):
+def _b64(std: str, start: int, end: int, what: str) -> bytes:
+    """Decode ``std[start:end]``, a base64url segment already translated to the standard
+    alphabet (``-_`` → ``+/``) by the caller, which has also refused ``+ / =`` in the
+    original. Translating once per token instead of once per segment is measurably faster."""
+    rem = (end - start) % 4
+    if rem and (rem == 1 or std[end - 1] not in _CANONICAL_LAST[rem]):
         raise JwtParseError(f"{what} is not canonical base64url (wrong length or stray bits at the end)")
-    if "+" in segment or "/" in segment or "=" in segment:
-        raise JwtParseError(f"{what} is base64 with '+', '/' or '=', not unpadded base64url")
     try:
-        return binascii.a2b_base64(segment.replace("-", "+").replace("_", "/") + _PADDING[rem], strict_mode=True)
+        return binascii.a2b_base64(std[start:end] + _PADDING[rem], strict_mode=True)
     except (binascii.Error, ValueError):
         raise JwtParseError(f"{what} is not valid base64url") from None
 
 
-def _json_object(segment: str, what: str) -> dict[str, Any]:
-    raw = b64url_decode(segment, what)
+def _refuse_base64_alphabet(text: str, what: str) -> None:
+    if "+" in text or "/" in text or "=" in text:
+        raise JwtParseError(f"{what} uses '+', '/' or '=': that is base64, not unpadded base64url")
+
+
+def b64url_decode(segment: str, what: str) -> bytes:
+    """Decode unpadded, canonical base64url (RFC 7515 §2), refusing every other spelling."""
+    _refuse_base64_alphabet(segment, what)
+    return _b64(segment.replace("-", "+").replace("_", "/"), 0, len(segment), what)
+
+
+def _json_object(std: str, start: int, end: int, what: str) -> dict[str, Any]:
+    raw = _b64(std, start, end, what)
     try:
         text = raw.decode("utf-8")
         try:  # fast path: the C scanner on a text with no surrounding whitespace
-            value, end = _SCAN(text, 0)
-            if end != len(text):
+            value, stop = _SCAN(text, 0)
+            if stop != len(text):
                 raise ValueError
         except (StopIteration, ValueError):  # slow path, for whitespace and for the error message
             value = _DECODER.decode(text)
@@ -116,16 +130,21 @@ _HEADER_CACHE: dict[str, dict[str, Any]] = {}
 _HEADER_CACHE_SIZE = 64
 
 
-def _header(segment: str) -> dict[str, Any]:
+def _header(token: str, std: str, end: int) -> dict[str, Any]:
+    segment = token[:end]
     header = _HEADER_CACHE.get(segment)
     if header is not None:
         return header
     try:
-        header = _json_object(segment, "JWT header")
+        header = _json_object(std, 0, end, "JWT header")
     except JwtParseError as exc:
-        raise JwtParseError(f"{exc} {_REFRESH_HINT}") from None
+        if token[:7].lower() == "bearer ":
+            raise JwtParseError(_BEARER_PREFIX) from None
+        raise JwtParseError(f"{exc}. {_REFRESH_HINT}") from None
     if "crit" in header:
-        raise JwtParseError(f"JWT header has 'crit' extensions {header['crit']!r}, which this verifier does not implement")
+        raise JwtParseError(
+            f"JWT header has 'crit' extensions {header['crit']!r}, which this verifier does not implement"
+        )
     alg = header.get("alg")
     if not isinstance(alg, str) or not alg:
         raise JwtParseError("JWT header has no 'alg' (string)")
@@ -140,7 +159,7 @@ def _header(segment: str) -> dict[str, Any]:
 
 def _explain_segments(token: str, count: int) -> str:
     if token[:7].lower() == "bearer ":
-        return "The token starts with 'Bearer ': pass the token alone, without the Authorization scheme."
+        return _BEARER_PREFIX
     base = f"A JWT has 3 dot-separated segments (header.payload.signature); this token has {count}."
     if count == 2:
         return f"{base} The signature segment is missing."
@@ -172,7 +191,26 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
         raise JwtParseError("JWT has an empty header or payload segment")
     if second == len(token) - 1:
         raise JwtParseError("JWT has an empty signature segment: unsigned tokens are never accepted")
-    header = _header(token[:first])
-    payload = _json_object(token[first + 1 : second], "JWT payload")
-    signature = b64url_decode(token[second + 1 :], "JWT signature")
-    return DecomposedJwt(header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"])
+    _refuse_base64_alphabet(token, "JWT")
+    std = token.replace("-", "+").replace("_", "/")
+    header = _HEADER_CACHE.get(token[:first]) or _header(token, std, first)
+    # Optimistic path, one frame: every check of _json_object and _b64, inline. On any
+    # doubt, the step-by-step path below runs instead: it raises the precise error (or
+    # accepts what the fast path is too strict for, such as JSON with outer whitespace).
+    p_rem, s_rem = (second - first - 1) % 4, (len(token) - second - 1) % 4
+    try:
+        if (p_rem and std[second - 1] not in _CANONICAL_LAST[p_rem]) or (
+            s_rem and std[-1] not in _CANONICAL_LAST[s_rem]
+        ):
+            raise ValueError
+        text = a2b_base64(std[first + 1 : second] + _PADDING[p_rem], strict_mode=True).decode("utf-8")
+        payload, end = _SCAN(text, 0)
+        if end != len(text) or type(payload) is not dict:
+            raise ValueError
+        signature = a2b_base64(std[second + 1 :] + _PADDING[s_rem], strict_mode=True)
+    except (ValueError, KeyError, StopIteration, RecursionError):  # binascii.Error is a ValueError
+        payload = _json_object(std, first + 1, second, "JWT payload")
+        signature = _b64(std, second + 1, len(token), "JWT signature")
+    return DecomposedJwt(
+        header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"]
+    )

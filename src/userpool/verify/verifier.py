@@ -19,14 +19,14 @@ pure steps; they differ only in how keys and revocation verdicts are fetched.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Self
+from hashlib import sha256 as _sha256
+from typing import Any, Self, TypedDict, Unpack
 
 from userpool.verify import _http, discovery
-from userpool.verify.algorithms import check_alg, verify_signature
+from userpool.verify.algorithms import check_alg
 from userpool.verify.cache import ExpiringLru
 from userpool.verify.claims import ClaimRequirements, CustomCheck, TokenFacts, check_claims, check_issuer
 from userpool.verify.errors import VerifierConfigError
@@ -39,15 +39,19 @@ from userpool.verify.revocation import DEFAULT_CACHE_SECONDS, RevocationChecker
 _COGNITO_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}-(?:gov-)?[a-z]+-\d)_[0-9a-zA-Z]+$")
 _ANY_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 
-DEFAULT_CACHE_SIZE = 10_000
+#: About 3 KB per cached token: 4096 entries stay around 12 MB.
+DEFAULT_CACHE_SIZE = 4096
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
+class Requirements(TypedDict, total=False):
+    """Per-call overrides of the verifier's own claim requirements (see ``verify``)."""
 
-
-UNSET: Any = _Unset()
+    token_use: str | None
+    client_id: str | Iterable[str] | None
+    groups: str | Iterable[str] | None
+    scope: str | Iterable[str] | None
+    grace_seconds: float
+    custom_check: CustomCheck | None
 
 
 def cognito_issuer(user_pool_id: str) -> str:
@@ -153,7 +157,9 @@ class CognitoJwtVerifier:
         """Build a verifier whose ``jwks_uri`` comes from ``<issuer>/.well-known/openid-configuration``."""
         issuer = issuer.rstrip("/")
         jwks_uri = discovery.discover(
-            issuer, allow_http=kwargs.get("allow_http", False), timeout=kwargs.get("http_timeout", _http.DEFAULT_TIMEOUT)
+            issuer,
+            allow_http=kwargs.get("allow_http", False),
+            timeout=kwargs.get("http_timeout", _http.DEFAULT_TIMEOUT),
         )
         return cls(issuer=issuer, jwks_uri=jwks_uri, **kwargs)
 
@@ -162,7 +168,9 @@ class CognitoJwtVerifier:
         """Async twin of :meth:`from_issuer`."""
         issuer = issuer.rstrip("/")
         jwks_uri = await discovery.adiscover(
-            issuer, allow_http=kwargs.get("allow_http", False), timeout=kwargs.get("http_timeout", _http.DEFAULT_TIMEOUT)
+            issuer,
+            allow_http=kwargs.get("allow_http", False),
+            timeout=kwargs.get("http_timeout", _http.DEFAULT_TIMEOUT),
         )
         return cls(issuer=issuer, jwks_uri=jwks_uri, **kwargs)
 
@@ -193,90 +201,71 @@ class CognitoJwtVerifier:
     def verify(
         self,
         token: str,
-        *,
-        token_use: str | None = UNSET,
-        client_id: str | Iterable[str] | None = UNSET,
-        groups: str | Iterable[str] | None = UNSET,
-        scope: str | Iterable[str] | None = UNSET,
-        grace_seconds: float = UNSET,
-        custom_check: CustomCheck | None = UNSET,
+        **overrides: Unpack[Requirements],
     ) -> dict[str, Any]:
         """Return the token's claims if it is acceptable, else raise a :class:`JwtVerificationError`.
 
         Keyword arguments override the verifier's own requirements for this call only
         (e.g. one verifier for the whole API, ``groups="admin"`` on admin routes).
         """
-        required = self._requirements(token_use, client_id, groups, scope, grace_seconds, custom_check)
+        # The cache lookup is written out here and in averify on purpose: a hit takes ~1.6 µs
+        # in all, and a helper call would add ~0.1 µs to it.
+        required = self._requirements(overrides) if overrides else self.required
         now = time.time()
-        cache_key, facts = self._cached(token, now)
+        cache = self._cache
+        cache_key = _sha256(token.encode()).digest() if cache is not None and type(token) is str else None
+        facts = cache.get(cache_key, now) if cache is not None and cache_key is not None else None
         if facts is None:
             jwt = self._decompose(token)
             facts = self._accept(jwt, self._jwks.get_key(self.jwks_uri, jwt.kid), cache_key)
         check_claims(facts, required, now)
         if self._revocation is not None:
             self._revocation.check(token, facts.exp)
-        return self._result(facts)
+        # A copy when the cache shares these claims with later requests.
+        return facts.copy_claims() if cache_key is not None else facts.claims
 
     async def averify(
         self,
         token: str,
-        *,
-        token_use: str | None = UNSET,
-        client_id: str | Iterable[str] | None = UNSET,
-        groups: str | Iterable[str] | None = UNSET,
-        scope: str | Iterable[str] | None = UNSET,
-        grace_seconds: float = UNSET,
-        custom_check: CustomCheck | None = UNSET,
+        **overrides: Unpack[Requirements],
     ) -> dict[str, Any]:
         """Async twin of :meth:`verify`: fetches keys and revocation verdicts without blocking."""
-        required = self._requirements(token_use, client_id, groups, scope, grace_seconds, custom_check)
+        required = self._requirements(overrides) if overrides else self.required
         now = time.time()
-        cache_key, facts = self._cached(token, now)
+        cache = self._cache
+        cache_key = _sha256(token.encode()).digest() if cache is not None and type(token) is str else None
+        facts = cache.get(cache_key, now) if cache is not None and cache_key is not None else None
         if facts is None:
             jwt = self._decompose(token)
             facts = self._accept(jwt, await self._jwks.aget_key(self.jwks_uri, jwt.kid), cache_key)
         check_claims(facts, required, now)
         if self._revocation is not None:
             await self._revocation.acheck(token, facts.exp)
-        return self._result(facts)
+        return facts.copy_claims() if cache_key is not None else facts.claims
+
+    def requirements(self, **overrides: Unpack[Requirements]) -> ClaimRequirements:
+        """The claim requirements that ``verify(token, **overrides)`` applies; raises
+        :class:`VerifierConfigError` for bad overrides (to check them at start-up)."""
+        return self._requirements(overrides) if overrides else self.required
 
     # ---- the pure steps shared by verify and averify -------------------------------------
 
-    def _requirements(
-        self,
-        token_use: Any,
-        client_id: Any,
-        groups: Any,
-        scope: Any,
-        grace_seconds: Any,
-        custom_check: Any,
-    ) -> ClaimRequirements:
-        base = self.required
-        if (
-            token_use is UNSET
-            and client_id is UNSET
-            and groups is UNSET
-            and scope is UNSET
-            and grace_seconds is UNSET
-            and custom_check is UNSET
-        ):
-            return base
-        if token_use is not UNSET and self._revocation is not None and token_use != "access":
+    def _requirements(self, overrides: Requirements) -> ClaimRequirements:
+        unknown = overrides.keys() - Requirements.__annotations__.keys()
+        if unknown:
+            raise TypeError(f"unknown requirement(s): {', '.join(sorted(unknown))}")
+        token_use = overrides.get("token_use", self.required.token_use)
+        if self._revocation is not None and token_use != "access":
             raise VerifierConfigError("this verifier checks revocation, which works for access tokens only")
+        base = self.required
         return ClaimRequirements.build(
-            token_use=base.token_use if token_use is UNSET else token_use,
-            client_id=base.client_ids if client_id is UNSET else client_id,
-            groups=base.groups if groups is UNSET else groups,
-            scope=base.scopes if scope is UNSET else scope,
-            grace_seconds=base.grace_seconds if grace_seconds is UNSET else grace_seconds,
-            custom_check=base.custom_check if custom_check is UNSET else custom_check,
+            token_use=token_use,
+            client_id=overrides.get("client_id", base.client_ids),
+            groups=overrides.get("groups", base.groups),
+            scope=overrides.get("scope", base.scopes),
+            grace_seconds=overrides.get("grace_seconds", base.grace_seconds),
+            custom_check=overrides.get("custom_check", base.custom_check),
         )
-
-    def _cached(self, token: Any, now: float) -> tuple[bytes | None, TokenFacts | None]:
-        if self._cache is None or type(token) is not str:
-            return None, None
-        key = hashlib.sha256(token.encode()).digest()
-        return key, self._cache.get(key, now)
 
     def _decompose(self, token: Any) -> DecomposedJwt:
         jwt = decompose(token, self.max_token_chars)
@@ -285,17 +274,12 @@ class CognitoJwtVerifier:
 
     def _accept(self, jwt: DecomposedJwt, jwk: Jwk, cache_key: bytes | None) -> TokenFacts:
         """Signature, then issuer; the result is cached until the token's ``exp``."""
-        jwk.check_alg(jwt.alg)
-        verify_signature(jwt.alg, jwk.key, jwt.signature, jwt.signing_input)
+        jwk.verify(jwt.alg, jwt.signature, jwt.signing_input)
         check_issuer(jwt.payload, self.issuer)
         facts = TokenFacts(jwt.payload)
         if cache_key is not None and self._cache is not None:
             self._cache.put(cache_key, facts, facts.exp)
         return facts
-
-    def _result(self, facts: TokenFacts) -> dict[str, Any]:
-        """The claims for the caller; a copy when the cache shares them with later requests."""
-        return facts.copy_claims() if self._cache is not None else facts.claims
 
     def __repr__(self) -> str:
         return (
