@@ -5,13 +5,20 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from userpool.cli_client import client_commands
+
+if TYPE_CHECKING:
+    from userpool.server.db import Database
 
 app = typer.Typer(help="userpool: a Cognito-compatible user pool, its Python client and verifier.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="Bulk import and export of a pool's users (CSV, Cognito's import format).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 def _logging(level: str = "INFO") -> None:
@@ -29,6 +36,15 @@ def serve(
     public_url: Annotated[str | None, typer.Option(help="The URL clients reach this server at.")] = None,
     workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL for more than one).")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
+    rate_limits: Annotated[str, typer.Option(help="'default' (Cognito's quotas per pool), 'off', or a JSON file.")] = "default",
+    email_sender: Annotated[str, typer.Option(help="'outbox' (DATA_DIR/outbox.jsonl) or 'smtp'.",
+                                              envvar="USERPOOL_EMAIL_SENDER")] = "outbox",
+    smtp_url: Annotated[str | None, typer.Option(help="smtp://user:pass@host:587?starttls=true&from=... or smtps://...",
+                                                 envvar="USERPOOL_SMTP_URL", show_default=False)] = None,
+    sms_webhook: Annotated[str | None, typer.Option(help="URL that SMS messages are POSTed to (signed JSON).",
+                                                    envvar="USERPOOL_SMS_WEBHOOK")] = None,
+    trigger_timeout: Annotated[float, typer.Option(help="Seconds a Lambda-style trigger may run.",
+                                                   envvar="USERPOOL_TRIGGER_TIMEOUT")] = 5.0,
 ) -> None:
     """Run the user pool server (Cognito's JSON wire API on POST /)."""
     import uvicorn
@@ -40,11 +56,23 @@ def serve(
         raise typer.BadParameter("--issuer-style must be 'self' or 'aws'")
     if workers > 1 and not (database or "").startswith("postgresql"):
         raise typer.BadParameter("--workers above 1 needs --database postgresql://...")
+    rate_limits = _rate_limits(rate_limits)
+    if email_sender not in ("outbox", "smtp"):
+        raise typer.BadParameter("--email-sender must be 'outbox' or 'smtp'")
+    if email_sender == "smtp" and not smtp_url:
+        raise typer.BadParameter("--email-sender smtp needs --smtp-url")
     _logging()
     config = ServerConfig(
         data_dir=data_dir.resolve(), database_url=database, host=host, port=port, region=region,
-        issuer_style=issuer_style, public_url=public_url,
+        issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits,
+        email_sender=email_sender, smtp_url=smtp_url, sms_webhook=sms_webhook, trigger_timeout=trigger_timeout,
     )
+    try:  # a malformed SMTP URL or SMS webhook is a usage error, not a crash in a worker
+        from userpool.server.delivery import build_sender
+
+        build_sender(config, b"")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     prepare(config)
     os.environ.update(config.to_env())
     typer.echo(f"userpool serving on {config.base_url} (data: {config.data_dir})", err=True)
@@ -80,12 +108,138 @@ def db_upgrade(
     typer.echo("database is at the latest schema")
 
 
-try:  # the client's commands: login, token, whoami, logout
-    from userpool.cli_client import client_commands
-except ImportError:  # pragma: no cover - only while the client is not installed
-    pass
-else:
-    client_commands(app)
+def _database(data_dir: Path, database: str | None) -> Database:
+    from userpool.server.db import Database, sqlite_url
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(database or sqlite_url(data_dir.resolve()))
+    db.upgrade()
+    return db
+
+
+@users_app.command("import")
+def users_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV in GetCSVHeader's format.")],
+    pool: Annotated[str, typer.Option(help="User pool id.")],
+    data_dir: Annotated[Path, typer.Option()] = Path(".userpool"),
+    database: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Import users from a CSV as an import job (status RESET_REQUIRED, as Cognito's import)."""
+    from userpool.server.import_cli import import_file
+
+    result = import_file(_database(data_dir, database), pool, file)
+    raise typer.Exit(0 if result.status == "Succeeded" else 1)
+
+
+@users_app.command("export")
+def users_export(
+    pool: Annotated[str, typer.Option(help="User pool id.")],
+    out: Annotated[Path | None, typer.Option(help="CSV file to write (default: standard output).")] = None,
+    data_dir: Annotated[Path, typer.Option()] = Path(".userpool"),
+    database: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Export a pool's users as a CSV that `userpool users import` (and Cognito) read back."""
+    from userpool.server.import_cli import export_pool
+
+    export_pool(_database(data_dir, database), pool, out)
+
+
+def _rate_limits(spec: str) -> str:
+    from userpool.server import ratelimit
+
+    if spec not in ("default", "off"):
+        spec = str(Path(spec).resolve())
+    try:
+        ratelimit.parse(spec)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--rate-limits") from None
+    return spec
+
+
+# ------------------------------------------------------------------ keys (logic: server/keyadmin.py)
+
+keys_app = typer.Typer(help="Signing-key rotation per pool and master-key rotation.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+DataDir = Annotated[Path, typer.Option(help="The server's data directory.")]
+DatabaseUrl = Annotated[str | None, typer.Option(help="Database URL (default: SQLite in the data dir).")]
+
+
+def _key_admin(data_dir: Path, database: str | None, action: object) -> None:
+    import time
+
+    from userpool.server.keyadmin import KeyAdminError
+    from userpool.server.sealing import Sealer, load_master_key
+
+    db = _database(data_dir, database)
+    try:
+        with db.transaction() as session:
+            action(session, Sealer(load_master_key(data_dir.resolve())), time.time())  # type: ignore[operator]
+    except KeyAdminError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@keys_app.command("list")
+def keys_list(pool: Annotated[str, typer.Option(help="User pool id.")], data_dir: DataDir = Path(".userpool"), database: DatabaseUrl = None) -> None:
+    """The pool's signing keys: kid, status, created, retire-after."""
+    from userpool.server import keyadmin
+
+    def run(db: Any, sealer: Any, now: float) -> None:
+        for k in keyadmin.list_keys(db, pool):
+            typer.echo(f"{k.kid}\t{k.status}\t{int(k.created_at)}\t{int(k.retire_after) if k.retire_after else '-'}")
+
+    _key_admin(data_dir, database, run)
+
+
+@keys_app.command("rotate")
+def keys_rotate(pool: Annotated[str, typer.Option(help="User pool id.")], data_dir: DataDir = Path(".userpool"), database: DatabaseUrl = None) -> None:
+    """Step 1: publish a new signing key in the pool's JWKS (it signs after `keys activate`)."""
+    from userpool.server import keyadmin
+
+    def run(db: Any, sealer: Any, now: float) -> None:
+        key = keyadmin.rotate(db, sealer, pool, now)
+        typer.echo(f"published {key.kid}; run `userpool keys activate --pool {pool}` in {keyadmin.PUBLISH_BEFORE_ACTIVATE} s or later")
+
+    _key_admin(data_dir, database, run)
+
+
+@keys_app.command("activate")
+def keys_activate(
+    pool: Annotated[str, typer.Option(help="User pool id.")],
+    kid: Annotated[str | None, typer.Option(help="The published key to activate (default: the newest).")] = None,
+    force: Annotated[bool, typer.Option(help="Activate even if verifiers may not have refetched the JWKS yet.")] = False,
+    data_dir: DataDir = Path(".userpool"),
+    database: DatabaseUrl = None,
+) -> None:
+    """Step 2: the published key signs from now on; the previous key verifies until its tokens expire."""
+    from userpool.server import keyadmin
+
+    def run(db: Any, sealer: Any, now: float) -> None:
+        key, retired = keyadmin.activate(db, pool, now, kid=kid, force=force)
+        typer.echo(f"active {key.kid}; retired {', '.join(retired) or 'none'}")
+
+    _key_admin(data_dir, database, run)
+
+
+@keys_app.command("rotate-master")
+def keys_rotate_master(data_dir: DataDir = Path(".userpool"), database: DatabaseUrl = None) -> None:
+    """Re-encrypt every sealed secret under a new master key (stop the servers first)."""
+    from userpool.server.keyadmin import KeyAdminError, rotate_master
+
+    try:
+        result = rotate_master(data_dir.resolve(), database)
+    except KeyAdminError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    total = sum(result.counts.values())
+    if result.key_file is None:
+        typer.echo(f"re-encrypted {total} values; set this in every server's environment:", err=True)
+        typer.echo(f"USERPOOL_MASTER_KEY={result.new_key}")
+    else:
+        typer.echo(f"re-encrypted {total} values; new master key in {result.key_file}")
+
+
+client_commands(app)  # the client's commands: login, token, whoami, logout
 
 
 def main() -> None:

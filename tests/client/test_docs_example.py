@@ -1,4 +1,4 @@
-"""docs/client.md's Python port of the JS sign-in / fetch-session / bearer-call example runs,
+"""The README's Python port of the JS sign-in / fetch-session / bearer-call example runs,
 as written, against ``userpool serve`` (only the API URL is pointed at a loopback API)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from client_helpers import ResourceServer, make_pool
 
 from userpool import auth
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "client.md"
+DOC = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _block(marker: str) -> str:
