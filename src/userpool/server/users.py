@@ -173,22 +173,24 @@ def apply_attributes(
     """Set attributes after checking them against the schema; returns the names that changed.
 
     Cognito's rules: unknown names and ``sub`` are refused, immutable attributes may be set
-    only at creation, developer-only (``dev:custom:``) attributes only by admin calls, a
-    changed email/phone becomes unverified unless the same call sets the verified flag, and
-    a client's WriteAttributes limit what public calls may set.
+    only at creation, developer-only (``dev:custom:``) attributes and the ``*_verified`` flags
+    only by admin calls, a changed email/phone becomes unverified unless the same call sets
+    the verified flag, and a client's WriteAttributes limit what public calls may set.
     """
     schema = pools.schema_of(pool)
     changed: list[str] = []
     pairs = [(a.get("Name", ""), a.get("Value", "")) for a in attributes]
     explicit_flags = {n for n, _ in pairs if n in VERIFIED_FLAG.values()}
     for name, value in pairs:
-        lookup = name[4:] if name.startswith("dev:") else name
+        lookup = name.removeprefix("dev:")
         spec = schema.get(lookup)
         if spec is None or name == "sub":
             raise errors.InvalidParameter(f"Attribute does not exist in the schema: {name}" if spec is None else "Cannot modify an immutable attribute: sub")
         if not creating and not spec.get("Mutable", True):
             raise errors.InvalidParameter(f"Cannot modify an immutable attribute: {name}")
-        if spec.get("DeveloperOnlyAttribute") and not admin:
+        if not admin and (spec.get("DeveloperOnlyAttribute") or name in VERIFIED_FLAG.values()):
+            # Only an administrator (or a trigger) may say an address is verified; a user
+            # who could would own any e-mail alias and receive its password-reset codes.
             raise errors.NotAuthorized(f"A client attempted to write unauthorized attribute: {name}")
         if writable and not admin and name not in writable:
             raise errors.NotAuthorized(f"A client attempted to write unauthorized attribute: {name}")
@@ -212,7 +214,12 @@ def check_required(pool: UserPool, user: User) -> None:
 
 
 def check_alias_unique(ctx: Context, pool: UserPool, user: User, force: bool = False) -> None:
-    """A verified alias (or a sign-in attribute) may belong to one user only."""
+    """A verified alias (or a sign-in attribute) may belong to one user only.
+
+    A sign-in attribute taken by another user is ``UsernameExistsException`` for a user being
+    created (SignUp, AdminCreateUser) and ``AliasExistsException`` for an existing user's
+    update or confirmation: the only one of the two those operations declare in Cognito's model.
+    """
     names = pools.alias_attributes(pool) + pools.username_attributes(pool)
     for name in names:
         value = user.attr(name)
@@ -224,7 +231,8 @@ def check_alias_unique(ctx: Context, pool: UserPool, user: User, force: bool = F
         other = _by_attribute(ctx.db, pool, name, value, verified_only=name not in pools.username_attributes(pool))
         if other is not None and other.id != user.id:
             if name in pools.username_attributes(pool):
-                raise errors.UsernameExists(f"An account with the {'email' if name == 'email' else 'phone number'} already exists.")
+                taken = errors.UsernameExists if user.id is None else errors.AliasExists
+                raise taken(f"An account with the {'email' if name == 'email' else 'phone number'} already exists.")
             if not force:
                 raise errors.AliasExists("An account with the given email already exists." if name == "email" else f"An account with the given {name} already exists.")
             if VERIFIED_FLAG.get(name):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from userpool.server import errors, keys, pools
 from userpool.server.context import Context
-from userpool.server.db import User, UserPool
+from userpool.server.db import AuthSession, UnknownUser, User, UserPool
 from userpool.server.ops.paging import page
 from userpool.server.passwords import DEFAULT_POLICY
 
@@ -53,7 +53,7 @@ def _schema(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise errors.InvalidParameter(f"Duplicate attribute name: {name}")
         seen.add(name)
         if name in pools.STANDARD_ATTRIBUTES:
-            change = {k: spec[k] for k in ("Mutable", "Required") if k in spec}
+            change: dict[str, Any] = {k: spec[k] for k in ("Mutable", "Required") if k in spec}
             if "StringAttributeConstraints" in spec:
                 change["StringAttributeConstraints"] = spec["StringAttributeConstraints"]
             if name == "sub" and (change.get("Mutable") or change.get("Required") is False):
@@ -143,6 +143,10 @@ def delete_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
     if pool.config.get("DeletionProtection") == "ACTIVE":
         raise errors.InvalidParameter("The user pool cannot be deleted because deletion protection is activated.")
+    # Rows keyed by the pool alone (no user to cascade from): challenge sessions of unknown
+    # names, their failure counters. Everything else goes with the pool's foreign keys.
+    for table in (AuthSession, UnknownUser):
+        ctx.db.execute(delete(table).where(table.pool_id == pool.id))
     ctx.db.delete(pool)
     return {}
 

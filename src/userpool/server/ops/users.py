@@ -100,7 +100,10 @@ def admin_get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    _, client, user = _token_target(ctx, req)
+    # The pool is not needed here (its users go with it), so it is not loaded: GetUser is the
+    # hottest read (Amplify calls it on every fetchUserAttributes).
+    user, claims = tokens.user_from_access_token(ctx, req["AccessToken"])
+    client = pools.get_client(ctx.db, claims["client_id"])
     readable = client.config.get("ReadAttributes")
     readable = [*readable, "sub"] if readable else None
     return {"Username": user.username, "UserAttributes": users.attribute_list(user, readable), **mfa_fields(user)}
@@ -159,9 +162,6 @@ def admin_update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str,
 
 def update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool, client, user = _token_target(ctx, req)
-    for a in req["UserAttributes"]:
-        if a.get("Name") in users.VERIFIED_FLAG.values():
-            raise errors.InvalidParameter(f"Cannot modify the non-mutable attribute {a['Name']}")
     changed = users.apply_attributes(ctx, pool, user, req["UserAttributes"], admin=False, writable=client.config.get("WriteAttributes"))
     users.check_alias_unique(ctx, pool, user)
     users.touch(ctx, user)
