@@ -33,6 +33,12 @@ ALL_FLOWS = [
 ]
 PASSWORD = "Passw0rd!"
 
+# Lambda-style trigger handlers in tests/triggers are named ``python:tests.triggers.<module>:<fn>``
+# in LambdaConfig; every server subprocess (they inherit this environment) must import them.
+_REPO = str(Path(__file__).resolve().parent.parent)
+if _REPO not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), _REPO) if p)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -47,6 +53,10 @@ class RunningServer:
         self.data_dir = data_dir
         self.port = free_port()
         self.extra_args = list(extra_args)
+        if "--rate-limits" not in self.extra_args:
+            # Suites make hundreds of calls a second on one pool, far above Cognito's quotas (the
+            # server's default); tests/hardening/test_rate_limits.py starts servers with limits.
+            self.extra_args += ["--rate-limits", "off"]
         self.env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
@@ -149,8 +159,47 @@ class RunningServer:
             timeout=30,
         )
 
+    @property
+    def database_url(self) -> str | None:
+        """The ``--database`` URL this server was started with (None: SQLite in the data dir)."""
+        args = self.extra_args
+        return args[args.index("--database") + 1] if "--database" in args else None
+
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Read committed state directly (``?`` placeholders, on SQLite or PostgreSQL)."""
+        url = self.database_url
+        if url:
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as pg:
+                return [tuple(r) for r in pg.execute(sql.replace("?", "%s"), params).fetchall()]
+        conn = sqlite3.connect(f"file:{self.data_dir / 'userpool.db'}?mode=ro", uri=True, timeout=30)
+        try:
+            return list(conn.execute(sql, params).fetchall())
+        finally:
+            conn.close()
+
+    def execute(self, sql: str, *params: Any) -> int:
+        """A direct write (test setup only); returns the number of rows changed."""
+        url = self.database_url
+        if url:
+            import psycopg
+
+            with psycopg.connect(url, autocommit=True) as pg:
+                return int(pg.execute(sql.replace("?", "%s"), params).rowcount)
+        conn = sqlite3.connect(self.data_dir / "userpool.db", timeout=30)
+        try:
+            with conn:
+                return conn.execute(sql, params).rowcount
+        finally:
+            conn.close()
+
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of every table, read through a separate connection (committed state)."""
+        if self.database_url:
+            tables = [r[0] for r in self.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")]
+            return {t: sorted(self.query(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
         conn = sqlite3.connect(f"file:{self.data_dir / 'userpool.db'}?mode=ro", uri=True)
         try:
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
@@ -159,9 +208,14 @@ class RunningServer:
             conn.close()
 
 
+# USERPOOL_TEST_DATABASE=postgres runs the session server (and so tests/server) on PostgreSQL.
+TEST_DATABASE = os.environ.get("USERPOOL_TEST_DATABASE", "sqlite")
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    srv = RunningServer(tmp_path_factory.mktemp("userpool-server"))
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    args = ["--database", new_pg_database(request.getfixturevalue("postgres_url"))] if TEST_DATABASE == "postgres" else []
+    srv = RunningServer(tmp_path_factory.mktemp("userpool-server"), *args)
     srv.start()
     yield srv
     srv.stop()
@@ -267,6 +321,10 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def pg_database(postgres_url: str) -> str:
     """A new, empty database on the test PostgreSQL server; its URL."""
+    return new_pg_database(postgres_url)
+
+
+def new_pg_database(postgres_url: str) -> str:
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"

@@ -17,11 +17,11 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from userpool.server import errors, keys, pools, sigv4, wire
+from userpool.server import enumeration, errors, imports, keys, pools, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
 from userpool.server.operations import HANDLERS, Handler
@@ -36,7 +36,10 @@ def execute(state: ServerState, handler: Handler, req: dict[str, Any], source_ip
         failure: errors.CognitoError | None = None
         try:
             with state.database.transaction() as session:
-                ctx = Context(state=state, db=session, now=time.time(), source_ip=source_ip, region=region)
+                ctx = Context(
+                    state=state, db=session, now=time.time(), source_ip=source_ip, region=region,
+                    client_metadata=dict(req.get("ClientMetadata") or {}),
+                )
                 try:
                     return handler(ctx, req)
                 except errors.CognitoError as exc:
@@ -76,12 +79,15 @@ def error_response(exc: errors.CognitoError) -> Response:
 class Api:
     def __init__(self, state: ServerState) -> None:
         self.state = state
+        self.limiter = ratelimit.RateLimiter(ratelimit.parse(state.config.rate_limits), state.database, state.keys)
 
     async def rpc(self, request: Request) -> Response:
         try:
             return await self._rpc(request)
         except errors.CognitoError as exc:
             return error_response(exc)
+        except ClientDisconnect:  # the caller left mid-body: nobody to answer, nothing went wrong here
+            return Response(status_code=400)
         except Exception:  # a true internal fault: logged here, never shown to the caller
             log.exception("internal error")
             return error_response(errors.InternalError("An internal error occurred."))
@@ -109,8 +115,16 @@ class Api:
             raise errors.UnsupportedOperation(f"{name} is not supported by this server.")
         params = wire.validate(op, wire.parse_body(body))
         source_ip = request.client.host if request.client else "unknown"
-        result = await run_in_threadpool(execute, self.state, handler, params, source_ip, region)
+        started = time.perf_counter()
+        try:
+            result = await run_in_threadpool(self._execute, name, handler, params, source_ip, region)
+        finally:
+            await enumeration.pad_response(name, started)  # known and unknown users alike (enumeration.py)
         return _json(wire.to_wire(result))
+
+    def _execute(self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str) -> dict[str, Any]:
+        self.limiter.check(name, params, source_ip)  # TooManyRequestsException before any work
+        return execute(self.state, handler, params, source_ip, region)
 
     async def jwks(self, request: Request) -> Response:
         pool_id = request.path_params["pool_id"]
@@ -170,6 +184,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/", api.health, methods=["GET"]),
         Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
+        Route("/import/{job_id}", imports.upload_endpoint, methods=["PUT"]),  # import jobs' PreSignedUrl
     ]
     middleware = [
         Middleware(

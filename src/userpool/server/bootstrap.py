@@ -12,7 +12,7 @@ from pathlib import Path
 from userpool.server.config import ServerConfig
 from userpool.server.context import ServerState
 from userpool.server.db import Database, sqlite_url
-from userpool.server.delivery import OutboxSender
+from userpool.server.delivery import build_sender, load_webhook_secret
 from userpool.server.keys import KeyRing
 from userpool.server.sealing import Sealer, load_master_key
 
@@ -50,6 +50,7 @@ def prepare(config: ServerConfig) -> None:
     config.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     load_master_key(config.data_dir)
     admin_credentials(config.data_dir)
+    load_webhook_secret(config.data_dir)
     Database(config.database_url or sqlite_url(config.data_dir)).upgrade()
 
 
@@ -59,11 +60,13 @@ def open_state(config: ServerConfig, migrate: bool = True) -> ServerState:
     database = Database(config.database_url or sqlite_url(config.data_dir))
     if migrate:
         database.upgrade()
+    webhook_secret = load_webhook_secret(config.data_dir)
     return ServerState(
         config=config,
         database=database,
         sealer=sealer,
         keys=KeyRing(sealer),
-        sender=OutboxSender(config.data_dir / "outbox.jsonl"),
+        sender=build_sender(config, webhook_secret),
         admin_credentials=admin_credentials(config.data_dir),
+        webhook_secret=webhook_secret,
     )

@@ -1,7 +1,8 @@
 """One-time codes: sign-up confirmation, password reset, attribute verification.
 
 Codes are random, single-use, expire (24 h sign-up, 1 h reset), are attempt-limited,
-and only their hashes are stored. A newer code for the same purpose replaces the older.
+and only their keyed hashes are stored (:func:`digest`). A newer code for the same purpose
+replaces the older.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from userpool.server import errors, triggers
 from userpool.server.context import Context
 from userpool.server.db import Code, User, UserPool
 from userpool.server.delivery import Message, delivery_details
-from userpool.server.sealing import hash_secret, random_code, same
+from userpool.server.sealing import random_code, same
 
 SIGN_UP = "SIGN_UP"
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
@@ -35,13 +36,21 @@ def verify_purpose(attribute: str) -> str:
     return f"VERIFY:{attribute}"
 
 
+def digest(ctx: Context, user: User, purpose: str, code: str) -> str:
+    """How a code is stored: HMAC-SHA256 under a key derived from the master key, bound to the
+    user and the purpose. Six digits are a million guesses; unkeyed, a stolen hash would give
+    the code back at once (and a live reset code is an account). Keyed, the database alone
+    gives nothing; ``userpool keys rotate-master`` voids outstanding codes."""
+    return ctx.sealer.derive("code", str(user.id), purpose, code).hex()
+
+
 def issue(ctx: Context, user: User, purpose: str) -> str:
     code = random_code()
     row = ctx.db.get(Code, (user.id, purpose))
     if row is None:
         row = Code(user_id=user.id, purpose=purpose)
         ctx.db.add(row)
-    row.code_hash = hash_secret(code)
+    row.code_hash = digest(ctx, user, purpose, code)
     row.expires_at = ctx.now + TTL.get(purpose, DEFAULT_TTL)
     row.attempts = 0
     row.created_at = ctx.now
@@ -57,7 +66,7 @@ def consume(ctx: Context, user: User, purpose: str, code: str) -> None:
         raise errors.LimitExceeded("Attempt limit exceeded, please try after some time.")
     if row.expires_at <= ctx.now:
         raise errors.ExpiredCode("Invalid code provided, please request a code again.")
-    if not same(row.code_hash, hash_secret(code)):
+    if not same(row.code_hash, digest(ctx, user, purpose, code)):
         row.attempts += 1
         raise errors.CodeMismatch("Invalid verification code provided, please try again.", persist=True)
     ctx.db.delete(row)

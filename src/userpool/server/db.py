@@ -9,6 +9,7 @@ The schema is created and upgraded by Alembic (``migrations/``), never by ``crea
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -191,6 +193,74 @@ class SigningKey(Base):
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class ImportJob(Base):
+    """A CSV user import job (CreateUserImportJob ...): its state lives here so that any
+    process can describe, resume or stop it; ``rows_done`` makes a resumed run skip what a
+    previous run committed (each batch commits its users and its progress together)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_pool", "pool_id", "created_at"),)
+    id: Mapped[str] = mapped_column(String(55), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(128))
+    role_arn: Mapped[str] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float] = mapped_column(Float)
+    started_at: Mapped[float | None] = mapped_column(Float)
+    completed_at: Mapped[float | None] = mapped_column(Float)
+    uploaded_bytes: Mapped[int | None] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    completion_message: Mapped[str | None] = mapped_column(String(128))
+    # the process running it holds a lease; an expired lease lets any process resume the job
+    runner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[float | None] = mapped_column(Float)
+    # instead of CloudWatch logs: the first rows that failed or were skipped, and why
+    errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class ImportChunk(Base):
+    """The uploaded CSV, in pieces of a few MiB, in upload order."""
+
+    __tablename__ = "import_chunks"
+    job_id: Mapped[str] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RateWindow(Base):
+    """Requests counted in one fixed window of a rate limit (``ratelimit.py``), shared by every
+    server process. ``ip`` is ``*`` for the pool-wide count; ``pool_id`` is empty for requests
+    that name no pool."""
+
+    __tablename__ = "rate_windows"
+    __table_args__ = (Index("ix_rate_windows_start", "window_start"),)
+    pool_id: Mapped[str] = mapped_column(String(55), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class UnknownUser(Base):
+    """Failed attempts against a username that does not exist (``enumeration.py``): with
+    PreventUserExistenceErrors an unknown user locks out and runs out of code attempts
+    exactly as a real one would. Keyed by a keyed hash of the name, never the name."""
+
+    __tablename__ = "unknown_users"
+    __table_args__ = (Index("ix_unknown_users_updated", "updated_at"),)
+    pool_id: Mapped[str] = mapped_column(String(55), primary_key=True)
+    name_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[float | None] = mapped_column(Float)
+    locked_until: Mapped[float | None] = mapped_column(Float)
+    code_expires_at: Mapped[float | None] = mapped_column(Float)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[float] = mapped_column(Float)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
@@ -226,11 +296,19 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so they run one at
+        # a time anyway; queueing this process's threads here wakes the next one as soon as the
+        # lock is free, where SQLite's busy handler polls with sleeps of up to 100 ms and lets
+        # late comers overtake (seconds of p99 under load). Re-entrant, as before: a nested
+        # transaction in one thread still meets SQLite's own lock.
+        self._writer: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
+        )
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any error."""
-        with self._sessions() as session, session.begin():
+        with self._writer, self._sessions() as session, session.begin():
             yield session
 
     def upgrade(self) -> None:

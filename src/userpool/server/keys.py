@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -57,19 +58,31 @@ class KeyRing:
         self._lock = threading.Lock()
 
     def active_key(self, db: Session, pool_id: str) -> tuple[str, rsa.RSAPrivateKey]:
-        row = db.scalars(
-            select(SigningKey).where(SigningKey.pool_id == pool_id, SigningKey.status == ACTIVE).order_by(SigningKey.created_at.desc())
+        # Looked up once per request (the access and ID tokens of one answer share it); only the
+        # kid is read unless the key object is not loaded yet.
+        memo = db.info.setdefault("userpool.active_keys", {})
+        hit = memo.get(pool_id)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        kid = db.scalars(
+            select(SigningKey.kid)
+            .where(SigningKey.pool_id == pool_id, SigningKey.status == ACTIVE)
+            .order_by(SigningKey.created_at.desc())
+            .limit(1)
         ).first()
-        if row is None:
+        if kid is None:
             raise LookupError(f"pool {pool_id} has no active signing key")
-        key = self._private.get(row.kid)
+        key = self._private.get(kid)
         if key is None:
+            row = db.get(SigningKey, kid)
+            assert row is not None
             pem = self._sealer.open(row.private_sealed, f"signing-key:{row.kid}")
             loaded = serialization.load_pem_private_key(pem, password=None)
             assert isinstance(loaded, rsa.RSAPrivateKey)
             with self._lock:
-                key = self._private.setdefault(row.kid, loaded)
-        return row.kid, key
+                key = self._private.setdefault(kid, loaded)
+        memo[pool_id] = (kid, key)
+        return kid, key
 
     def public_key(self, db: Session, kid: str) -> tuple[str, Any] | None:
         """(pool id, public key) for a kid this server published, else None."""
@@ -85,6 +98,8 @@ class KeyRing:
         return value
 
 
-def jwks(db: Session, pool_id: str) -> dict[str, Any]:
+def jwks(db: Session, pool_id: str, now: float | None = None) -> dict[str, Any]:
+    """Published, active, and retired keys whose tokens may still be valid (``keyadmin.py``)."""
+    now = time.time() if now is None else now
     rows = db.scalars(select(SigningKey).where(SigningKey.pool_id == pool_id).order_by(SigningKey.created_at)).all()
-    return {"keys": [r.public_jwk for r in rows]}
+    return {"keys": [r.public_jwk for r in rows if r.status != RETIRED or r.retire_after is None or r.retire_after > now]}

@@ -4,7 +4,7 @@ a success, or 15 minutes without failures, starts the count again."""
 
 from __future__ import annotations
 
-from userpool.server import errors
+from userpool.server import audit, errors
 from userpool.server.db import User
 
 FREE_ATTEMPTS = 5
@@ -23,7 +23,11 @@ def record_failure(user: User, now: float) -> None:
     user.failed_attempts = (user.failed_attempts or 0) + 1
     user.last_failed_at = now
     if user.failed_attempts >= FREE_ATTEMPTS:
-        user.locked_until = now + min(2 ** (user.failed_attempts - FREE_ATTEMPTS), MAX_LOCK_SECONDS)
+        seconds = min(2 ** (user.failed_attempts - FREE_ATTEMPTS), MAX_LOCK_SECONDS)
+        user.locked_until = now + seconds
+        # (also called with enumeration.py's stand-ins for unknown names: no sub there)
+        audit.event("lockout", pool=getattr(user, "pool_id", None), user=getattr(user, "sub", None),
+                    failed_attempts=user.failed_attempts, locked_seconds=seconds)
 
 
 def record_success(user: User) -> None:

@@ -32,7 +32,6 @@ import pyotp
 from userpool.server import challenges, codes
 from userpool.server.context import Context
 from userpool.server.db import AppClient, Code, User, UserPool
-from userpool.server.sealing import hash_secret
 
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
 SMS_MFA = "SMS_MFA"
@@ -190,7 +189,7 @@ def check_code(ctx: Context, user: User, method: str, code: str) -> str:
     if row.expires_at <= ctx.now:
         ctx.db.delete(row)
         return "expired"
-    if not hmac.compare_digest(row.code_hash, hash_secret(code or "")):
+    if not hmac.compare_digest(row.code_hash, codes.digest(ctx, user, CODE_PURPOSE[method], code or "")):
         row.attempts = (row.attempts or 0) + 1
         return "wrong"
     ctx.db.delete(row)

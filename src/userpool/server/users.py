@@ -36,12 +36,18 @@ def value_key(name: str, value: str) -> str:
     return key[:_MAX_KEY]
 
 
-def _by_attribute(db: Session, pool: UserPool, name: str, value: str, verified_only: bool) -> User | None:
-    rows = db.scalars(
+def _by_attribute(
+    db: Session, pool: UserPool, name: str, value: str, verified_only: bool, exclude: int | None = None
+) -> User | None:
+    stmt = (
         select(User)
         .join(UserAttribute, UserAttribute.user_id == User.id)
         .where(UserAttribute.pool_id == pool.id, UserAttribute.name == name, UserAttribute.value_key == value_key(name, value))
-    ).all()
+        .order_by(User.id)  # the oldest holder first, on every database
+    )
+    if exclude is not None:
+        stmt = stmt.where(User.id != exclude)
+    rows = db.scalars(stmt).all()
     for user in rows:
         flag = VERIFIED_FLAG.get(name)
         if not verified_only or flag is None or user.attr(flag) == "true":
@@ -228,7 +234,9 @@ def check_alias_unique(ctx: Context, pool: UserPool, user: User, force: bool = F
         verified = VERIFIED_FLAG.get(name) is None or user.attr(VERIFIED_FLAG[name]) == "true"
         if name not in pools.username_attributes(pool) and not verified:
             continue
-        other = _by_attribute(ctx.db, pool, name, value, verified_only=name not in pools.username_attributes(pool))
+        # another holder: without excluding the user itself, PostgreSQL (no implicit order) may
+        # return it first and hide the other one
+        other = _by_attribute(ctx.db, pool, name, value, verified_only=name not in pools.username_attributes(pool), exclude=user.id)
         if other is not None and other.id != user.id:
             if name in pools.username_attributes(pool):
                 taken = errors.UsernameExists if user.id is None else errors.AliasExists

@@ -76,6 +76,9 @@ def parse_body(body: bytes) -> dict[str, Any]:
     return value
 
 
+_SURROGATE = regex.compile("[\ud800-\udfff]")
+
+
 @functools.lru_cache(maxsize=256)
 def _pattern(p: str) -> Any:
     return regex.compile(p)
@@ -136,7 +139,7 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
     if t == "string":
         if not isinstance(value, str):
             raise _type_error(path, "string")
-        if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        if "\x00" in value or (not value.isascii() and _SURROGATE.search(value)):  # tokens are long ASCII
             raise errors.Serialization(f"Value at '{path}' is not valid UTF-8 text")
         _length(shape, value, len(value), path, problems)
         enum = getattr(shape, "enum", None)
