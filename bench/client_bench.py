@@ -120,6 +120,21 @@ def timings_ms(fn: Any, n: int, budget: float) -> list[float]:
     return out
 
 
+def raw_refresh(url: str, client_id: str, refresh_token: str) -> Any:
+    """The reference: one bare GetTokensFromRefreshToken round trip (httpx, no client machinery)."""
+    http = httpx.Client(base_url=url)
+    body = json.dumps({"ClientId": client_id, "RefreshToken": refresh_token})
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "AWSCognitoIdentityProviderService.GetTokensFromRefreshToken",
+    }
+
+    def call() -> None:
+        http.post("/", content=body, headers=headers).raise_for_status()
+
+    return call
+
+
 def summary(values: list[float]) -> dict[str, float]:
     values = sorted(values)
     return {
@@ -177,6 +192,13 @@ def main() -> None:
                     args.seconds * 5,
                 )
             )
+            if name == "memory":
+                stored = client.context.tokens.load()
+                assert stored is not None and stored.refresh_token
+                reference = summary(
+                    timings_ms(raw_refresh(url, target["client_id"], stored.refresh_token), args.refreshes, args.seconds * 5)
+                )
+                results["reference: raw GetTokensFromRefreshToken round trip"] = reference
             client.sign_out()
         probe = stack.enter_context(
             AuthClient(user_pool_id=target["user_pool_id"], client_id=target["client_id"], endpoint=url)
@@ -187,6 +209,11 @@ def main() -> None:
             probe.context.tokens.clear()
 
         results["sign_in_srp"] = summary(timings_ms(srp_sign_in, 10, args.seconds * 5))
+    reference_ms = results["reference: raw GetTokensFromRefreshToken round trip"]["median_ms"]
+    results["ratio: client refresh / raw round trip [memory]"] = round(results["refresh[memory]"]["median_ms"] / reference_ms, 2)
+    results["ratio: cached read / raw round trip (times cheaper) [memory]"] = round(
+        results["cached_fetch_auth_session_per_s[memory]"] * reference_ms / 1000
+    )
     if args.json:
         print(json.dumps(results, indent=2))
         return
