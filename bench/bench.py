@@ -142,7 +142,7 @@ def start_userpool(work: Path, label: str, database: str | None = None, workers:
     if database:
         cmd += ["--database", database]
     env = {**os.environ, "USERPOOL_RATE_LIMITS": "off", **(extra_env or {})}
-    log = open(data / "server.log", "ab")
+    log = open(data / "server.log", "ab")  # noqa: SIM115 - held by the server process
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/", proc, f"userpool ({label})")
@@ -160,7 +160,7 @@ def start_moto(work: Path) -> Target | None:
     if not exe.exists():
         return None
     port = free_port()
-    log = open(work / "moto.log", "ab")
+    log = open(work / "moto.log", "ab")  # noqa: SIM115 - held by the server process
     proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/moto-api/", proc, "moto_server")
@@ -177,7 +177,7 @@ def start_cognito_local(work: Path) -> Target | None:
     (home / ".cognito").mkdir(parents=True, exist_ok=True)
     (home / ".cognito" / "config.json").write_text(json.dumps({"TriggerFunctions": {}, "UserPoolDefaults": {"UsernameAttributes": []}}))
     port = free_port()
-    log = open(work / "cognito-local.log", "ab")
+    log = open(work / "cognito-local.log", "ab")  # noqa: SIM115 - held by the server process
     proc = subprocess.Popen([str(exe)], cwd=home, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1"})
     url = f"http://127.0.0.1:{port}"

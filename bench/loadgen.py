@@ -128,7 +128,7 @@ class LoadResult:
         if not self.latencies:
             return None
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _worker(url: str, name: str, w: dict[str, Any], start_at: float, duration: float, max_ops: int, out: Any) -> None:

@@ -69,7 +69,7 @@ class RunningServer:
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the server process writes it for its whole life
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "userpool", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir), *self.extra_args],
             stdout=log,

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_client_bench_runs_briefly() -> None:
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "client_bench.py"), "--seconds", "0.2", "--refreshes", "3", "--json"],
+        check=False,
         capture_output=True, text=True, timeout=180,
     )
     assert run.returncode == 0, run.stderr[-2000:]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -43,7 +43,7 @@ def verify(
         raise errors.InvalidSignature(f"Credential should be scoped to correct service: '{SERVICE}'.")
     amz_date = headers.get("x-amz-date", "")
     try:
-        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        when = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise errors.IncompleteSignature("Missing or invalid X-Amz-Date header.") from None
     if abs(when.timestamp() - now) > MAX_SKEW_SECONDS or amz_date[:8] != date:

@@ -15,7 +15,7 @@ from typing import Any
 
 import botocore.session
 import regex
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import OperationModel, OperationNotFoundError, ServiceModel, Shape
 
 from userpool.server import errors
 
@@ -34,7 +34,7 @@ def service_model() -> ServiceModel:
 def operation_model(name: str) -> OperationModel | None:
     try:
         return service_model().operation_model(name)
-    except Exception:
+    except OperationNotFoundError:
         return None
 
 
@@ -145,11 +145,14 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
         enum = getattr(shape, "enum", None)
         if enum and value not in enum:
             problems.add(path, shape, value, f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        elif "pattern" in meta and value and not _pattern(meta["pattern"]).fullmatch(value) and not _local_trigger(
-            shape, path, value
+        elif (
+            "pattern" in meta
+            and value
+            and len(value) <= 10_000  # patterns are linear here; huge strings already failed max
+            and not _pattern(meta["pattern"]).fullmatch(value)
+            and not _local_trigger(shape, path, value)
         ):
-            if len(value) <= 10_000:  # patterns are linear here; huge strings already failed max
-                problems.add(path, shape, value, f"Member must satisfy regular expression pattern: {meta['pattern']}")
+            problems.add(path, shape, value, f"Member must satisfy regular expression pattern: {meta['pattern']}")
         return value
     if t in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):

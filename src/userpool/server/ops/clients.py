@@ -50,9 +50,12 @@ def _check_validity(settings: dict[str, Any]) -> None:
             )
     access = settings.get("AccessTokenValidity")
     refresh = settings.get("RefreshTokenValidity")
-    if access is not None and refresh is not None:
-        if refresh * _UNIT_SECONDS[units["RefreshToken"]] < access * _UNIT_SECONDS[units["AccessToken"]]:
-            raise errors.InvalidParameter("RefreshTokenValidity must be greater than AccessTokenValidity.")
+    if (
+        access is not None
+        and refresh is not None
+        and refresh * _UNIT_SECONDS[units["RefreshToken"]] < access * _UNIT_SECONDS[units["AccessToken"]]
+    ):
+        raise errors.InvalidParameter("RefreshTokenValidity must be greater than AccessTokenValidity.")
     rotation = settings.get("RefreshTokenRotation") or {}
     if rotation.get("RetryGracePeriodSeconds", 0) > 60:
         raise errors.InvalidParameter("RetryGracePeriodSeconds must be between 0 and 60.")
