@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool.server.db import SigningKey
@@ -48,6 +48,16 @@ def new_key(pool_id: str, sealer: Sealer, now: float, status: str = ACTIVE) -> S
     )
 
 
+# Read on every issuance (never cached across requests: another process may rotate keys);
+# built once, as building the statement costs more CPU than running it.
+_ACTIVE_KID = (
+    select(SigningKey.kid)
+    .where(SigningKey.pool_id == bindparam("pool_id"), SigningKey.status == ACTIVE)
+    .order_by(SigningKey.created_at.desc())
+    .limit(1)
+)
+
+
 class KeyRing:
     """Loads sealed keys on first use and keeps the objects (thread-safe)."""
 
@@ -64,12 +74,7 @@ class KeyRing:
         hit = memo.get(pool_id)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        kid = db.scalars(
-            select(SigningKey.kid)
-            .where(SigningKey.pool_id == pool_id, SigningKey.status == ACTIVE)
-            .order_by(SigningKey.created_at.desc())
-            .limit(1)
-        ).first()
+        kid = db.connection().execute(_ACTIVE_KID, {"pool_id": pool_id}).scalar()
         if kid is None:
             raise LookupError(f"pool {pool_id} has no active signing key")
         key = self._private.get(kid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool import srp
@@ -63,6 +64,26 @@ def get_client(db: Session, client_id: str, pool_id: str | None = None) -> AppCl
     if client is None or (pool_id is not None and client.pool_id != pool_id):
         raise errors.ResourceNotFound(f"User pool client {client_id} does not exist.")
     return client
+
+
+# Built once (building costs more CPU than running it on SQLite); refresh runs it every time.
+_CLIENT_AND_POOL = (
+    select(AppClient, UserPool)
+    .outerjoin(UserPool, UserPool.id == AppClient.pool_id)
+    .where(AppClient.id == bindparam("client_id"))
+)
+
+
+def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPool]:
+    """An app client and its pool in one query (refresh needs both); the same errors as
+    :func:`get_client` then :func:`get_pool`."""
+    found = db.execute(_CLIENT_AND_POOL, {"client_id": client_id}).first()
+    if found is None:
+        raise errors.ResourceNotFound(f"User pool client {client_id} does not exist.")
+    client, pool = found
+    if pool is None:
+        raise errors.ResourceNotFound(f"User pool {client.pool_id} does not exist.")
+    return client, pool
 
 
 def client_secret(ctx: Context, client: AppClient) -> str | None:

@@ -28,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jwt
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from userpool.server import errors
+from userpool.server import errors, tokens
 from userpool.server.db import AppClient, Database, RateWindow
 from userpool.server.keys import KeyRing
 
@@ -195,12 +194,31 @@ def from_dict(raw: Any) -> Limits:
     return Limits(window_seconds=window, per_pool=out["per_pool"], per_ip=out["per_ip"])
 
 
+# The limiter's statements run before every limited request: built once, as building them
+# (operator overloading, coercions) costs more CPU than the database takes to run them.
+_CLIENT_POOL = select(AppClient.pool_id).where(AppClient.id == bindparam("client_id"))
+
+
+def _upsert(dialect: str) -> Any:
+    """Count one request in a window: insert it at 1 or add 1; returns the count so far."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(RateWindow)
+        .on_conflict_do_update(
+            index_elements=[RateWindow.pool_id, RateWindow.category, RateWindow.ip, RateWindow.window_start],
+            set_={"count": RateWindow.count + 1},
+        )
+        .returning(RateWindow.count)
+    )
+
+
 class RateLimiter:
     def __init__(self, limits: Limits, database: Database, keys: KeyRing) -> None:
         self.limits = limits
         self._database = database
         self._keys = keys
         self._dialect = database.engine.dialect.name
+        self._upsert = _upsert(self._dialect)
         self._last_sweep = 0.0
         self._sweep_lock = threading.Lock()
 
@@ -241,17 +259,7 @@ class RateLimiter:
 
     def _increment(self, db: Any, row: dict[str, Any]) -> int:
         """Count one request in ``row``'s window (an upsert); the window's count so far."""
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        stmt = (
-            insert(RateWindow)
-            .values(**row, count=1)
-            .on_conflict_do_update(
-                index_elements=[RateWindow.pool_id, RateWindow.category, RateWindow.ip, RateWindow.window_start],
-                set_={"count": RateWindow.count + 1},
-            )
-            .returning(RateWindow.count)
-        )
-        return int(db.execute(stmt).scalar_one())
+        return int(db.connection().execute(self._upsert, {**row, "count": 1}).scalar_one())
 
     def _pool_of(self, db: Any, params: dict[str, Any]) -> str:
         """The pool a request is for: its UserPoolId, its ClientId's pool, or its access token's
@@ -261,14 +269,12 @@ class RateLimiter:
             return pool_id[:55]
         client_id = params.get("ClientId")
         if isinstance(client_id, str) and client_id:
-            found = db.scalar(select(AppClient.pool_id).where(AppClient.id == client_id))
+            found = db.connection().execute(_CLIENT_POOL, {"client_id": client_id}).scalar()
             return found or ""
         token = params.get("AccessToken")
         if isinstance(token, str) and token.count(".") == 2 and len(token) <= 16384:
-            try:
-                kid = jwt.get_unverified_header(token).get("kid")
-            except jwt.PyJWTError:
-                return ""
+            header = tokens.unverified_header(token)  # the kid only picks the bucket
+            kid = header.get("kid") if header else None
             if isinstance(kid, str) and len(kid) <= 64:
                 hit = self._keys.public_key(db, kid)
                 return hit[0] if hit else ""

@@ -19,8 +19,7 @@ def _check_client_secret(ctx: Context, client: AppClient, given: str | None) -> 
 
 
 def get_tokens_from_refresh_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client = pools.get_client(ctx.db, req["ClientId"])
-    pool = pools.get_pool(ctx.db, client.pool_id)
+    client, pool = pools.get_client_and_pool(ctx.db, req["ClientId"])
     _check_client_secret(ctx, client, req.get("ClientSecret"))
     # A rotating client may (Cognito says must) leave ALLOW_REFRESH_TOKEN_AUTH out: this is its only refresh.
     if "ALLOW_REFRESH_TOKEN_AUTH" not in pools.explicit_auth_flows(client) and not tokens.rotation_enabled(client):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.exc import IntegrityError
 
 from userpool.server import audit, codes, errors, passwords, pools, tokens, triggers, users
@@ -27,7 +27,8 @@ def _token_target(ctx: Context, req: dict[str, Any]) -> tuple[UserPool, AppClien
     return pool, client, user
 
 
-def mfa_fields(user: User) -> dict[str, Any]:
+def mfa_fields(user: User | Row[Any]) -> dict[str, Any]:
+    """The MFA members of Admin/GetUser's answer (from a ``User`` or GetUser's Core row)."""
     mfa = user.mfa or {}
     out: dict[str, Any] = {}
     enabled = mfa.get("Enabled") or []
@@ -100,13 +101,17 @@ def admin_get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    # The pool is not needed here (its users go with it), so it is not loaded: GetUser is the
-    # hottest read (Amplify calls it on every fetchUserAttributes).
-    user, claims = tokens.user_from_access_token(ctx, req["AccessToken"])
-    client = pools.get_client(ctx.db, claims["client_id"])
-    readable = client.config.get("ReadAttributes")
+    # GetUser is the hottest read (Amplify calls it on every fetchUserAttributes): one Core
+    # query checks the token's family and user and reads its client's config, a second reads the
+    # attributes. Nothing is changed, so ORM objects would be pure cost; the pool is not needed.
+    user, claims = tokens.access_principal(ctx, req["AccessToken"])
+    if user.client_found is None:
+        raise errors.ResourceNotFound(f"User pool client {claims['client_id']} does not exist.")
+    readable = user.client_config.get("ReadAttributes")
     readable = [*readable, "sub"] if readable else None
-    return {"Username": user.username, "UserAttributes": users.attribute_list(user, readable), **mfa_fields(user)}
+    attrs = dict(tokens.attribute_pairs(ctx, user.id))
+    listed = [{"Name": n, "Value": v} for n, v in attrs.items() if readable is None or n in readable]
+    return {"Username": user.username, "UserAttributes": listed, **mfa_fields(user)}
 
 
 def admin_delete_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
