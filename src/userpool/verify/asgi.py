@@ -11,11 +11,10 @@ the request. WebSocket handshakes are protected too (refused with close code 100
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from userpool.verify.bearer import BearerError, Denial, Guard, malformed_header
-from userpool.verify.verifier import CognitoJwtVerifier
+from userpool.verify.bearer import BearerError, Denial, GuardedMiddleware, malformed_header
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,27 +45,8 @@ async def _refuse(asgi_scope: Scope, send: Send, denial: Denial) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class BearerAuthMiddleware:
+class BearerAuthMiddleware(GuardedMiddleware[ASGIApp]):
     """Require a verified bearer token on every HTTP and WebSocket request."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        /,
-        verifier: CognitoJwtVerifier | None = None,
-        *,
-        token_use: str | None = "access",
-        groups: str | Iterable[str] | None = None,
-        scope: str | Iterable[str] | None = None,
-        realm: str | None = None,
-        public_paths: Iterable[str] = (),
-        **verifier_kwargs: Any,
-    ) -> None:
-        self.app = app
-        self.guard = Guard(
-            verifier, verifier_kwargs, token_use=token_use, groups=groups, scope=scope, realm=realm
-        )
-        self.public_paths = frozenset(public_paths)
 
     async def __call__(self, asgi_scope: Scope, receive: Receive, send: Send) -> None:
         if asgi_scope["type"] not in ("http", "websocket") or asgi_scope.get("path") in self.public_paths:

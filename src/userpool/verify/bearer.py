@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from userpool.verify.errors import (
     JwksFetchError,
@@ -31,6 +31,8 @@ from userpool.verify.errors import (
     RevocationCheckError,
 )
 from userpool.verify.verifier import CognitoJwtVerifier
+
+App = TypeVar("App")
 
 _UNSAFE = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
 MAX_DESCRIPTION_CHARS = 512
@@ -182,3 +184,26 @@ class Guard:
             return await self.verifier.averify(token, **self.overrides)
         except JwtVerificationError as exc:
             raise BearerError(denial_for(exc, self.realm, self.scope_hint)) from exc
+
+
+class GuardedMiddleware(Generic[App]):
+    """What the ASGI and WSGI middlewares share: the wrapped app, its guard, the open paths."""
+
+    def __init__(
+        self,
+        app: App,
+        /,
+        verifier: CognitoJwtVerifier | None = None,
+        *,
+        token_use: str | None = "access",
+        groups: str | Iterable[str] | None = None,
+        scope: str | Iterable[str] | None = None,
+        realm: str | None = None,
+        public_paths: Iterable[str] = (),
+        **verifier_kwargs: Any,
+    ) -> None:
+        self.app = app
+        self.guard = Guard(
+            verifier, verifier_kwargs, token_use=token_use, groups=groups, scope=scope, realm=realm
+        )
+        self.public_paths = frozenset(public_paths)

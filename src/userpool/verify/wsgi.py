@@ -12,35 +12,15 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from userpool.verify.bearer import BearerError, Guard
-from userpool.verify.verifier import CognitoJwtVerifier
+from userpool.verify.bearer import BearerError, GuardedMiddleware
 
 ENVIRON_KEY = "userpool.claims"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class BearerAuthWsgiMiddleware:
+class BearerAuthWsgiMiddleware(GuardedMiddleware[WSGIApp]):
     """Require a verified bearer token on every request."""
-
-    def __init__(
-        self,
-        app: WSGIApp,
-        /,
-        verifier: CognitoJwtVerifier | None = None,
-        *,
-        token_use: str | None = "access",
-        groups: str | Iterable[str] | None = None,
-        scope: str | Iterable[str] | None = None,
-        realm: str | None = None,
-        public_paths: Iterable[str] = (),
-        **verifier_kwargs: Any,
-    ) -> None:
-        self.app = app
-        self.guard = Guard(
-            verifier, verifier_kwargs, token_use=token_use, groups=groups, scope=scope, realm=realm
-        )
-        self.public_paths = frozenset(public_paths)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in self.public_paths:
