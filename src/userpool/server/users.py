@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from userpool.server import errors, pools
@@ -255,7 +255,8 @@ def attribute_list(user: User, only: list[str] | None = None) -> list[dict[str, 
     return [{"Name": n, "Value": attrs[n]} for n in names]
 
 
-def mfa_options(user: User) -> list[dict[str, str]]:
+def mfa_options(user: User | Row[Any]) -> list[dict[str, str]]:
+    """Legacy MFAOptions, from a ``User`` or a Core row that has its ``mfa`` column."""
     return list((user.mfa or {}).get("MFAOptions", []))
 
 
