@@ -22,6 +22,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 import typer
 
 from .auth import AuthClient, AuthConfig, FileStore, SignInOutput, SignInStep, errors
+from .auth.types import AuthTokens
 
 T = TypeVar("T")
 
@@ -242,6 +243,14 @@ def login(
 # ---------------------------------------------------------------- token, whoami, logout
 
 
+def _session_tokens(client: AuthClient) -> AuthTokens:
+    """The signed-in session's tokens (refreshed as needed), or a clear error to sign in first."""
+    session = _guard(client.fetch_auth_session)
+    if session.tokens is None:
+        _fail("Error: not signed in; run `userpool login`.")
+    return session.tokens
+
+
 def token(
     id_token: Annotated[bool, typer.Option("--id", help="Print the ID token instead of the access token.")] = False,
     endpoint: Endpoint = None,
@@ -252,11 +261,8 @@ def token(
     outputs: Outputs = None,
 ) -> None:
     """Print a valid access token (refreshed if needed): curl -H "Authorization: Bearer $(userpool token)"."""
-    client = _client(_resolve(endpoint, user_pool_id, client_id, client_secret, region, outputs))
-    session = _guard(client.fetch_auth_session)
-    if session.tokens is None:
-        _fail("Error: not signed in; run `userpool login`.")
-    chosen = session.tokens.id_token if id_token else session.tokens.access_token
+    tokens = _session_tokens(_client(_resolve(endpoint, user_pool_id, client_id, client_secret, region, outputs)))
+    chosen = tokens.id_token if id_token else tokens.access_token
     if chosen is None:
         _fail("Error: the session has no ID token.")
     sys.stdout.write(str(chosen) + "\n")
@@ -273,12 +279,9 @@ def whoami(
 ) -> None:
     """Who is signed in: username, sub, email, groups, token expiry."""
     config = _resolve(endpoint, user_pool_id, client_id, client_secret, region, outputs)
-    client = _client(config)
-    session = _guard(client.fetch_auth_session)
-    if session.tokens is None:
-        _fail("Error: not signed in; run `userpool login`.")
-    access = session.tokens.access_token.payload
-    id_claims = session.tokens.id_token.payload if session.tokens.id_token else {}
+    tokens = _session_tokens(_client(config))
+    access = tokens.access_token.payload
+    id_claims = tokens.id_token.payload if tokens.id_token else {}
     info = {
         "username": access.get("username"),
         "sub": access.get("sub"),
