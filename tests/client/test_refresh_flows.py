@@ -9,7 +9,7 @@ import threading
 import pytest
 from client_helpers import CLIENT_ID, POOL_ID, ScriptedTransport, err, make_tokens
 
-from userpool.auth import AuthClient, Hub, errors
+from userpool.auth import AsyncAuthClient, AuthClient, Hub, errors
 from userpool.auth.tokens import CognitoTokens
 
 
@@ -151,7 +151,7 @@ def test_threads_and_tasks_share_one_refresh(scripted, clock):
     clock.advance(7200)
     wire.delay = 0.2
     wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now)})
-    aclient = client.aio
+    aclient = AsyncAuthClient(context=client.context)
     from client_helpers import AsyncScriptedTransport
 
     atransport = AsyncScriptedTransport()
@@ -275,7 +275,7 @@ def test_cancelled_leader_hands_over_to_a_waiting_task(scripted, clock):
 
     atransport = AsyncScriptedTransport()
     atransport.script, atransport.calls, atransport.delay = wire.script, wire.calls, 0.3
-    aclient = client.aio
+    aclient = AsyncAuthClient(context=client.context)
     aclient._transport = atransport  # type: ignore[assignment]
     wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now)})
     wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now, refresh="R2")})

@@ -354,7 +354,7 @@ def test_async_driver_runs_the_same_flows(scripted_async, events):
 
     session = asyncio.run(go())
     assert session.tokens.access_token.payload["username"] == "alice"
-    assert aclient.sync.fetch_auth_session().user_sub == "sub-alice"  # one session, two drivers
+    assert AuthClient(context=aclient.context).fetch_auth_session().user_sub == "sub-alice"  # one session, two drivers
     assert events[1] == ["signedIn"]
 
 

@@ -222,6 +222,6 @@ def test_network_error_after_retries():
 
 
 def test_unconfigured_module_functions(monkeypatch):
-    monkeypatch.setattr(auth, "_default", None)
+    monkeypatch.setattr(auth.default_client, "_default", None)
     with pytest.raises(errors.AuthConfigException):
         auth.fetch_auth_session()

@@ -88,7 +88,7 @@ def _network_error(exc: httpx.TransportError) -> NetworkError:
     return NetworkError(f"Network error: {exc!r}", name="NetworkError", underlying_error=exc)
 
 
-class SyncTransport:
+class Transport:
     """Sends calls with an ``httpx.Client`` (one per transport, or the one given)."""
 
     def __init__(self, endpoint: str, http: httpx.Client | None = None) -> None:
