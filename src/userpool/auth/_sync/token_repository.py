@@ -15,7 +15,7 @@ from ..tokens import CognitoTokens
 
 
 class TokenRepository:
-    """Loads, saves and clears the session in an :class:`~userpool.auth.storage.TokenStore`."""
+    """Loads, saves and clears the session in its :class:`~userpool.auth.storage.TokenStore`."""
 
     def __init__(self, store: TokenStore, key: str) -> None:
         self.store = store
