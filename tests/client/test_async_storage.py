@@ -8,7 +8,15 @@ import threading
 import pytest
 from client_helpers import CLIENT_ID, POOL_ID, AsyncScriptedTransport, FakeClock, make_tokens
 
-from userpool.auth import AsyncAuthClient, AsyncTokenStore, AuthClient, FileStore, MemoryStore, ThreadedStore, errors
+from userpool.auth import (
+    AsyncAuthClient,
+    AsyncTokenStore,
+    AuthClient,
+    FileStore,
+    MemoryStore,
+    ThreadedStore,
+    errors,
+)
 from userpool.auth.storage import InlineStore, async_view
 
 
@@ -88,7 +96,7 @@ def test_blocking_store_runs_in_worker_threads(clock):
 
 
 def test_slow_store_does_not_stall_the_loop(clock):
-    client, wire = _client(RecordingStore(delay=0.3), clock)
+    client, _ = _client(RecordingStore(delay=0.3), clock)
     ticks: list[int] = []
 
     async def ticker():
