@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -153,3 +154,17 @@ def test_no_function_over_80_lines(path: Path):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 80
     ]
     assert long == []
+
+
+def test_architecture_map_names_the_client_modules_truly():
+    """docs/ARCHITECTURE.md's client block: every module it names exists, every module is named."""
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    section = text[text.index("## The client (`userpool.auth`)") :]
+    block = section[section.index("```") + 3 :]
+    block = block[: block.index("```")]
+    named = set(re.findall(r"[A-Za-z_]+\.py", block))
+    existing = {p.name for p in AUTH.rglob("*.py")} | {"legacy.py", "cli_client.py", "unasync.py"}
+    assert named - existing == set()
+    assert {p.name for p in AUTH.rglob("*.py") if p.parent.name != "flows"} - named == set()
+    for directory in ("_async/", "_sync/", "flows/"):
+        assert directory in block
