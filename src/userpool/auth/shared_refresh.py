@@ -109,6 +109,11 @@ class SharedRefresh:
         #: Counts finished refreshes; read before loading the store, checked in :meth:`begin`.
         self.generation = 0
 
+    @property
+    def idle(self) -> bool:
+        """No refresh in flight (read without the lock: a hint, which :meth:`begin` confirms)."""
+        return self._inflight is None
+
     def begin(self, tokens: CognitoTokens | None, generation: int, must_refresh: bool) -> Ready | Join | Lead | Retry:
         """Decide, under the lock, what a reader that loaded ``tokens`` at ``generation`` does."""
         with self._lock:

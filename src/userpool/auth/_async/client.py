@@ -150,10 +150,10 @@ class AsyncAuthClient:
             flow.close()  # an abandoned flow (error, cancellation) ends here, not at GC time
 
     async def _answer(self, step: Step) -> Any:
+        if isinstance(step, NeedTokens):  # the hot path (fetch_auth_session) first
+            return await self._orchestrator.get_tokens(step.force_refresh)
         if isinstance(step, CognitoCall):
             return await self._transport.send(step)
-        if isinstance(step, NeedTokens):
-            return await self._orchestrator.get_tokens(step.force_refresh)
         if isinstance(step, LoadTokens):
             return await self._tokens.load()
         if isinstance(step, SaveTokens):

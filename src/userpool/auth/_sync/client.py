@@ -151,10 +151,10 @@ class AuthClient:
             flow.close()  # an abandoned flow (error, cancellation) ends here, not at GC time
 
     def _answer(self, step: Step) -> Any:
+        if isinstance(step, NeedTokens):  # the hot path (fetch_auth_session) first
+            return self._orchestrator.get_tokens(step.force_refresh)
         if isinstance(step, CognitoCall):
             return self._transport.send(step)
-        if isinstance(step, NeedTokens):
-            return self._orchestrator.get_tokens(step.force_refresh)
         if isinstance(step, LoadTokens):
             return self._tokens.load()
         if isinstance(step, SaveTokens):

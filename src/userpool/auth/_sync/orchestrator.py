@@ -43,6 +43,8 @@ class TokenOrchestrator:
             generation = self._shared.generation
             tokens = self._tokens.load()
             must_refresh = tokens is not None and (force_refresh or tokens.is_expired(self._clock()))
+            if not must_refresh and self._shared.idle:
+                return tokens  # the common case: usable tokens (or none), and no refresh to wait for
             decision = self._shared.begin(tokens, generation, must_refresh)
             if isinstance(decision, Ready):
                 return decision.tokens
