@@ -26,7 +26,7 @@ from . import errors
 from ._async.client import AsyncAuthClient
 from ._hub import Hub, HubCapsule, HubPayload, hub
 from ._sync.client import AuthClient
-from .bearer import BearerAuth, RequestsBearerAuth
+from .bearer_auth import BearerAuth, RequestsBearerAuth
 from .config import AuthConfig
 from .constants import (
     AuthFlowType,
