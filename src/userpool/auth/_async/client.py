@@ -1,4 +1,4 @@
-"""``AsyncAuthClient``: Amplify Auth v6's operations, each defined once, here.
+"""``AsyncAuthClient``: Amplify Auth v6's operations for one user pool app client.
 
 Each public method builds the sans-I/O flow of the same name (``userpool.auth.flows.<name>``)
 and drives it: a :class:`~userpool.auth.flows.base.CognitoCall` goes over HTTP; a
@@ -6,8 +6,8 @@ and drives it: a :class:`~userpool.auth.flows.base.CognitoCall` goes over HTTP; 
 tokens, or the one refresh in flight); ``LoadTokens`` / ``SaveTokens`` / ``ClearTokens`` go
 to the token repository. Nothing here knows Cognito's semantics.
 
-``userpool/auth/_sync/client.py`` (``AuthClient``, blocking calls on ``httpx.Client``) is
-generated from this file by ``scripts/unasync.py``; CI runs ``--check``. Edit this one.
+The operations are defined once, in ``userpool/auth/_async/client.py``; ``_sync/client.py``
+is written from it by ``scripts/unasync.py`` (CI runs ``--check``).
 """
 
 from __future__ import annotations
