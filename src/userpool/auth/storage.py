@@ -34,7 +34,11 @@ from .errors import AuthConfigException
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """A string key-value store. Implementations must be safe to call from several threads."""
+    """A string key-value store. Implementations must be safe to call from several threads.
+
+    The async driver calls a store in a worker thread unless the store says ``blocking = False``
+    (its calls never wait on I/O, as ``MemoryStore``'s), when it calls it inline.
+    """
 
     def get_item(self, key: str) -> str | None: ...
 
