@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -32,12 +34,16 @@ def test_generated_sync_driver_is_fresh():
     assert done.returncode == 0, done.stderr
 
 
+def _unasync_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("userpool_scripts_unasync", ROOT / "scripts" / "unasync.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_unasync_check_fails_on_a_stale_file(tmp_path, monkeypatch):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import unasync
-    finally:
-        sys.path.pop(0)
+    unasync = _unasync_script()
     target = tmp_path / "_sync"
     target.mkdir()
     monkeypatch.setattr(unasync, "TARGET", target)
@@ -54,11 +60,7 @@ def test_unasync_check_fails_on_a_stale_file(tmp_path, monkeypatch):
 
 
 def test_unasync_substitutions():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import unasync
-    finally:
-        sys.path.pop(0)
+    unasync = _unasync_script()
     line = "    async def aclose(self) -> None:  # AsyncAuthClient, httpx.AsyncClient, MyAsyncThing\n"
     assert unasync.unasync_line(line) == "    def close(self) -> None:  # AuthClient, httpx.Client, MyAsyncThing\n"
     assert unasync.unasync_line("return await self._tokens.load()") == "return self._tokens.load()"
