@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from client_helpers import CLIENT_ID, POOL_ID, AsyncScriptedTransport, FakeClock, ScriptedTransport
 
-from userpool.auth import AsyncAuthClient, AuthClient, Hub, MemoryStore
+from userpool.auth import AuthClient, Hub, MemoryStore
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ from typing import Any
 
 from client_helpers import AsyncAdapter, LoopThread
 
+from userpool.auth import AsyncAuthClient
 
 # The custom-challenge tests name trigger handlers as python:client_triggers:<fn>; the
 # server process (started by tests/conftest.py, inheriting this environment) must find them.
