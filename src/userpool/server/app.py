@@ -54,9 +54,7 @@ def execute(state: ServerState, handler: Handler, req: dict[str, Any], source_ip
             continue
         except IntegrityError:
             raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
-        if failure is None:  # not reached: the block either returned or recorded a failure
-            break
-        raise failure
+        raise failure  # the block either returned or recorded a failure
     raise errors.InternalError("The request could not be completed.")
 
 
