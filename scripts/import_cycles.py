@@ -87,7 +87,8 @@ def import_graph() -> dict[str, set[str]]:
     return {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
 
 
-def cycles(packages: Iterable[str]) -> list[list[str]]:
+def cycles(packages: Iterable[str]) -> list[tuple[list[str], list[str]]]:
+    """(one loop, every module of its strongly connected set) for each cycle found."""
     graph = import_graph()
     prefixes = tuple(packages)
 
@@ -95,15 +96,17 @@ def cycles(packages: Iterable[str]) -> list[list[str]]:
         return any(module == p or module.startswith(p + ".") for p in prefixes)
 
     return [
-        one_loop(graph, c) for c in strongly_connected(graph) if len(c) > 1 and any(inside(m) for m in c)
+        (one_loop(graph, c), c) for c in strongly_connected(graph) if len(c) > 1 and any(inside(m) for m in c)
     ]
 
 
 def main(argv: list[str]) -> int:
     packages = argv or list(DEFAULT_PACKAGES)
     found = cycles(packages)
-    for loop in found:
+    for loop, members in found:
         print("import cycle: " + " -> ".join(loop))
+        if len(members) > len(loop) - 1:
+            print(f"  (one of the loops among {len(members)} modules: {', '.join(members)})")
     if found:
         return 1
     print(f"no import cycle involving {', '.join(packages)}")
