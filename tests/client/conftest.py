@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
-from client_helpers import CLIENT_ID, POOL_ID, AsyncScriptedTransport, FakeClock, ScriptedTransport
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-from userpool.auth import AuthClient, Hub, MemoryStore
+import pytest
+from client_helpers import (
+    CLIENT_ID,
+    POOL_ID,
+    AsyncAdapter,
+    AsyncScriptedTransport,
+    FakeClock,
+    LoopThread,
+    ScriptedTransport,
+)
+
+from userpool.auth import AsyncAuthClient, AuthClient, Hub, MemoryStore
 
 
 @pytest.fixture
@@ -45,16 +59,6 @@ def scripted_async(scripted: tuple[AuthClient, ScriptedTransport]):
 
 
 # ---------------------------------------------------------------- HTTP fixtures (real server)
-
-import os
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-
-from client_helpers import AsyncAdapter, LoopThread
-
-from userpool.auth import AsyncAuthClient
 
 # The custom-challenge tests name trigger handlers as python:client_triggers:<fn>; the
 # server process (started by tests/conftest.py, inheriting this environment) must find them.

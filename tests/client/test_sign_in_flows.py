@@ -60,7 +60,6 @@ def test_srp_username_is_user_id_for_srp_when_signing_in_with_alias(scripted):
 
 def test_srp_claim_matches_pycognito_for_fixed_secrets(monkeypatch):
     """Wire compatibility: same a, same challenge, same timestamp -> pycognito's exact answer."""
-    pytest.importorskip("pycognito")
     from pycognito import aws_srp
 
     a = int("1f" * 64, 16)

@@ -123,7 +123,7 @@ def test_file_store_is_private_and_atomic(tmp_path):
 
 
 def test_keyring_store_with_a_memory_backend():
-    keyring = pytest.importorskip("keyring")
+    import keyring
     from keyring.backend import KeyringBackend
     from keyring.errors import PasswordDeleteError
 

@@ -127,7 +127,7 @@ def build_world(w: Wire, server: RunningServer, other: World | None) -> World:
         signed=True,
     )["UserPoolClient"]
     users = [f"alice-{tag}", f"bob-{tag}", f"carol-{tag}"]
-    for name, temp in zip(users[:2], (False, True)):
+    for name, temp in zip(users[:2], (False, True), strict=True):
         w.ok("AdminCreateUser", {"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS", "TemporaryPassword": PASSWORD,
                                  "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}, {"Name": "email_verified", "Value": "true"}]},
              signed=True)
@@ -638,7 +638,7 @@ def test_fuzz_every_operation(fuzz_server: RunningServer) -> None:
 def test_fuzz_with_rate_limits_on(tmp_path: Any) -> None:
     """A short run against a server with tiny limits: refusals are Cognito-shaped too."""
     limits = tmp_path / "limits.json"
-    limits.write_text(json.dumps({"per_pool": {c: 5 for c in ("UserAuthentication", "UserRead", "UserUpdate", "UserCreation")}}))
+    limits.write_text(json.dumps({"per_pool": dict.fromkeys(("UserAuthentication", "UserRead", "UserUpdate", "UserCreation"), 5)}))
     srv = RunningServer(tmp_path / "srv", "--rate-limits", str(limits))
     srv.start()
     try:

@@ -21,9 +21,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from userpool.server import enumeration, errors, imports, keys, pools, ratelimit, sigv4, wire
+from userpool.server import enumeration, errors, imports, keys, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
+from userpool.server.db import UserPool
 from userpool.server.operations import HANDLERS, Handler
 
 log = logging.getLogger("userpool.server")
@@ -53,8 +54,7 @@ def execute(state: ServerState, handler: Handler, req: dict[str, Any], source_ip
             continue
         except IntegrityError:
             raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
-        assert failure is not None
-        raise failure
+        raise failure  # the block either returned or recorded a failure
     raise errors.InternalError("The request could not be completed.")
 
 
@@ -135,7 +135,7 @@ class Api:
 
     def _jwks(self, pool_id: str) -> dict[str, Any] | None:
         with self.state.database.transaction() as db:
-            if db.get(pools.UserPool, pool_id) is None:
+            if db.get(UserPool, pool_id) is None:
                 return None
             return keys.jwks(db, pool_id)
 
@@ -160,7 +160,7 @@ class Api:
 
     def _pool_exists(self, pool_id: str) -> bool:
         with self.state.database.transaction() as db:
-            return db.get(pools.UserPool, pool_id) is not None
+            return db.get(UserPool, pool_id) is not None
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"service": "userpool", "status": "ok"})
