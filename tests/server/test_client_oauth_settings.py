@@ -111,5 +111,5 @@ def test_a_deleted_scope_cannot_be_newly_allowed(server, pool):
     server.admin.create_resource_server(UserPoolId=pid, Identifier="tmp", Name="tmp",
                                         Scopes=[{"ScopeName": "x", "ScopeDescription": "x"}])
     server.admin.delete_resource_server(UserPoolId=pid, Identifier="tmp")
-    body = {"UserPoolId": pid, "ClientName": "web", **{**WEB, "AllowedOAuthScopes": ["tmp/x"]}}
+    body = {"UserPoolId": pid, "ClientName": "web", **WEB, "AllowedOAuthScopes": ["tmp/x"]}
     rejected(server, "CreateUserPoolClient", body, "ScopeDoesNotExistException")
