@@ -9,7 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 from userpool.server.context import Context
-from userpool.server.ops import auth, clients, groups, imports, mfa, passwords, pools, sessions, signup, users
+from userpool.server.ops import (
+    auth,
+    clients,
+    groups,
+    import_jobs,
+    mfa,
+    passwords,
+    pools,
+    sessions,
+    signup,
+    users,
+)
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -82,10 +93,10 @@ HANDLERS: dict[str, Handler] = {
     "SetUserSettings": mfa.set_user_settings,
     "AdminSetUserSettings": mfa.admin_set_user_settings,
     # CSV user import jobs
-    "GetCSVHeader": imports.get_csv_header,
-    "CreateUserImportJob": imports.create_user_import_job,
-    "StartUserImportJob": imports.start_user_import_job,
-    "DescribeUserImportJob": imports.describe_user_import_job,
-    "ListUserImportJobs": imports.list_user_import_jobs,
-    "StopUserImportJob": imports.stop_user_import_job,
+    "GetCSVHeader": import_jobs.get_csv_header,
+    "CreateUserImportJob": import_jobs.create_user_import_job,
+    "StartUserImportJob": import_jobs.start_user_import_job,
+    "DescribeUserImportJob": import_jobs.describe_user_import_job,
+    "ListUserImportJobs": import_jobs.list_user_import_jobs,
+    "StopUserImportJob": import_jobs.stop_user_import_job,
 }
