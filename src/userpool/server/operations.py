@@ -17,8 +17,8 @@ from userpool.server.ops import (
     mfa,
     passwords,
     pools,
-    sessions,
     signup,
+    token_lifecycle,
     users,
 )
 
@@ -79,10 +79,10 @@ HANDLERS: dict[str, Handler] = {
     "AdminSetUserPassword": passwords.admin_set_user_password,
     "AdminResetUserPassword": passwords.admin_reset_user_password,
     # tokens and sign-out
-    "GetTokensFromRefreshToken": sessions.get_tokens_from_refresh_token,
-    "GlobalSignOut": sessions.global_sign_out,
-    "AdminUserGlobalSignOut": sessions.admin_user_global_sign_out,
-    "RevokeToken": sessions.revoke_token,
+    "GetTokensFromRefreshToken": token_lifecycle.get_tokens_from_refresh_token,
+    "GlobalSignOut": token_lifecycle.global_sign_out,
+    "AdminUserGlobalSignOut": token_lifecycle.admin_user_global_sign_out,
+    "RevokeToken": token_lifecycle.revoke_token,
     # multi-factor authentication
     "SetUserPoolMfaConfig": mfa.set_user_pool_mfa_config,
     "GetUserPoolMfaConfig": mfa.get_user_pool_mfa_config,
