@@ -75,8 +75,7 @@ def _allocate_ids(db: Session, n: int) -> list[int]:
     """``n`` user ids for explicit inserts: from the sequence on PostgreSQL; on SQLite after the
     largest id (the transaction holds SQLite's write lock, so no one else takes them)."""
     if db.get_bind().dialect.name == "postgresql":
-        seq = "pg_get_serial_sequence('users', 'id')"
-        return list(db.scalars(text(f"SELECT nextval({seq}) FROM generate_series(1, :n)"), {"n": n}))  # noqa: S608 - constant SQL
+        return list(db.scalars(text("SELECT nextval(pg_get_serial_sequence('users', 'id')) FROM generate_series(1, :n)"), {"n": n}))
     start = int(db.scalar(select(func.coalesce(func.max(User.id), 0))) or 0) + 1
     return list(range(start, start + n))
 
