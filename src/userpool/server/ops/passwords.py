@@ -10,11 +10,13 @@ from userpool.server import (
     enumeration,
     errors,
     lockout,
-    migration,
+    messages,
     passwords,
     pools,
+    resolve,
     tokens,
     triggers,
+    user_migration,
     users,
 )
 from userpool.server.context import Context
@@ -33,17 +35,16 @@ def _send_reset_code(ctx: Context, pool: UserPool, user: User, kind: str) -> dic
 
 
 def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client = pools.get_client(ctx.db, req["ClientId"])
-    pool = pools.get_pool(ctx.db, client.pool_id)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
-    user = users.find_user(ctx.db, pool, req["Username"]) or migration.on_forgot_password(ctx, pool, client, req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"]) or user_migration.on_forgot_password(ctx, pool, client, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
             enumeration.code_sent(ctx, pool, req["Username"], codes.FORGOT_PASSWORD)
             return {"CodeDeliveryDetails": simulated_delivery(ctx, pool, req["Username"])}
-        raise errors.UserNotFound("Username/client id combination not found.")
+        raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     if not user.enabled:
-        raise errors.NotAuthorized("User is disabled.")
+        raise errors.NotAuthorized(messages.USER_DISABLED)
     details = _send_reset_code(ctx, pool, user, "FORGOT_PASSWORD")
     audit.event("forgot_password", pool=pool.id, user=user.sub, client=client.id)
     return {"CodeDeliveryDetails": details}
@@ -59,8 +60,7 @@ def _reset_to(ctx: Context, user: User, password: str, reason: str) -> None:
 
 
 def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client = pools.get_client(ctx.db, req["ClientId"])
-    pool = pools.get_pool(ctx.db, client.pool_id)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     user = users.find_user(ctx.db, pool, req["Username"])
     if user is None:
@@ -68,7 +68,7 @@ def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
             # the known-user path's checks, in its order (enumeration.py)
             passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
             enumeration.consume_code(ctx, pool, req["Username"])
-        raise errors.UserNotFound("Username/client id combination not found.")
+        raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
     codes.consume(ctx, user, codes.FORGOT_PASSWORD, req["ConfirmationCode"])
     _reset_to(ctx, user, req["Password"], "password_reset")
@@ -78,14 +78,13 @@ def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 
 def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    user, _ = tokens.user_from_access_token(ctx, req["AccessToken"])
-    pool = pools.get_pool(ctx.db, user.pool_id)
+    pool, user = resolve.token_user(ctx, req)
     lockout.check_not_locked(user, ctx.now)
     previous = req.get("PreviousPassword")
     if not previous or not passwords.verify_password(user, previous):
         lockout.record_failure(user, ctx.now)
         audit.event("change_password_failure", pool=pool.id, user=user.sub)
-        raise errors.NotAuthorized("Incorrect username or password.", persist=True)
+        raise errors.NotAuthorized(messages.WRONG_PASSWORD, persist=True)
     passwords.check_policy(req["ProposedPassword"], passwords.policy_of(pool.config))
     passwords.set_password(user, req["ProposedPassword"], ctx.sealer)
     lockout.record_success(user)
@@ -95,8 +94,7 @@ def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     policy = passwords.policy_of(pool.config)
     passwords.check_policy(req["Password"], policy)
     if req.get("Permanent"):
@@ -112,8 +110,7 @@ def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 
 def admin_reset_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     if user.status == users.UNCONFIRMED:
         raise errors.NotAuthorized("User password cannot be reset in the current state.")
     _send_reset_code(ctx, pool, user, "ADMIN_RESET_PASSWORD")
