@@ -12,8 +12,8 @@ import pyotp
 import pytest
 
 from tests.conftest import PASSWORD, RunningServer
-from tests.triggers import recorded
 from tests.server.oauth_helpers import Browser, Page, claims, exchange, oauth_pool, redirect_params, unique
+from tests.triggers import recorded
 
 NEW_PASSWORD = "N3w-passw0rd!"
 

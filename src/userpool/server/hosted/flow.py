@@ -18,7 +18,14 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.hosted import pages
 from userpool.server.oauth2 import authorize, http
-from userpool.server.oauth2.cookies import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, CookieJar, cookie_options
+from userpool.server.oauth2.cookies import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_SECONDS,
+    CookieJar,
+    cookie_options,
+    session_cookie_name,
+)
 from userpool.server.oauth2.errors import OAuthError, PageError, RedirectError
 from userpool.server.oauth2.request import AuthorizeRequest
 
@@ -33,7 +40,6 @@ class Page:
     secure: bool
     jar: CookieJar
     csrf_secret: str
-    session_cookie: str | None
     new_csrf: bool = False
     client: AppClient | None = None
     req: AuthorizeRequest | None = None
@@ -61,7 +67,7 @@ async def handle(request: Request, handler: PageHandler, *, post: bool) -> Respo
     cookie_secret = request.cookies.get(CSRF_COOKIE)
     page = Page(
         params=http.query(request), form={}, host=http.host_name(request), secure=state.config.tls, jar=jar,
-        csrf_secret=cookie_secret or jar.new_csrf_secret(), session_cookie=request.cookies.get(SESSION_COOKIE),
+        csrf_secret=cookie_secret or jar.new_csrf_secret(),
         new_csrf=not cookie_secret,
     )
     if post:
@@ -84,12 +90,10 @@ async def handle(request: Request, handler: PageHandler, *, post: bool) -> Respo
     return response
 
 
-def set_session(response: Response, page: Page, handle: str) -> None:
-    from userpool.server.oauth2.cookies import SESSION_SECONDS
-
-    response.set_cookie(SESSION_COOKIE, page.jar.sign(handle, "session"),
+def set_session(response: Response, page: Page, handle: str, pool_id: str) -> None:
+    response.set_cookie(session_cookie_name(pool_id), page.jar.sign(handle, "session"),
                         **cookie_options(page.secure, SESSION_SECONDS))  # type: ignore[arg-type]
 
 
-def clear_session(response: Response, secure: bool) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+def clear_session(response: Response, pool_id: str, secure: bool) -> None:
+    response.delete_cookie(session_cookie_name(pool_id), path="/", secure=secure, httponly=True, samesite="lax")

@@ -225,5 +225,5 @@ def finish(ctx: Context, page: Page, req: AuthorizeRequest, result: dict[str, An
     handle_ = sessions.start(ctx, user, auth_time)
     location = response.redirect_location(ctx, req, user, result, auth_time)
     answer = http.redirect(location)
-    set_session(answer, page, handle_)
+    set_session(answer, page, handle_, user.pool_id)
     return answer

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.oauth2 import clients, http, request, response, sessions
-from userpool.server.oauth2.cookies import SESSION_COOKIE, SESSION_SECONDS, CookieJar
+from userpool.server.oauth2.cookies import SESSION_SECONDS, CookieJar, session_cookie_name
 from userpool.server.oauth2.errors import INVALID_REQUEST, LOGIN_REQUIRED, PageError, RedirectError
 from userpool.server.oauth2.request import AuthorizeRequest
 
@@ -48,8 +48,9 @@ def error_redirect(exc: RedirectError) -> Response:
                                                              "state": exc.state}))
 
 
-def session_handle(jar: CookieJar, cookie: str | None) -> str | None:
-    value = jar.read(cookie, "session", SESSION_SECONDS)
+def session_handle(jar: CookieJar, cookies: Mapping[str, str], pool_id: str) -> str | None:
+    """The session handle in this pool's signed cookie (None when absent, forged or old)."""
+    value = jar.read(cookies.get(session_cookie_name(pool_id)), "session", SESSION_SECONDS)
     return value if isinstance(value, str) else None
 
 
@@ -58,18 +59,19 @@ async def endpoint(request_: Request) -> Response:
 
     params = http.query(request_)
     jar = CookieJar.for_sealer(http.state_of(request_).sealer)
-    handle = session_handle(jar, request_.cookies.get(SESSION_COOKIE))
+    cookies = dict(request_.cookies)
     host = http.host_name(request_)
     try:
-        return await http.run(request_, lambda ctx: _authorize(ctx, params, host, handle))
+        return await http.run(request_, lambda ctx: _authorize(ctx, params, host, jar, cookies))
     except PageError as exc:
         return error_page(exc.message, exc.status)
     except RedirectError as exc:
         return error_redirect(exc)
 
 
-def _authorize(ctx: Context, params: Mapping[str, str], host: str, handle: str | None) -> Response:
+def _authorize(ctx: Context, params: Mapping[str, str], host: str, jar: CookieJar, cookies: Mapping[str, str]) -> Response:
     client, req = authorization(ctx, params, host)
+    handle = session_handle(jar, cookies, client.pool_id)
     signed_in = sessions.current(ctx, handle, client.pool_id) if "login" not in req.prompt else None
     if signed_in is not None:
         row, user = signed_in
