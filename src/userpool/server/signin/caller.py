@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from userpool.server import errors, pools
 from userpool.server.context import Context
 from userpool.server.db import AppClient
-from userpool.server.tokens import TokenOptions as TokenOptions  # re-exported: what an OAuth sign-in adds to the tokens (scopes, nonce)
+from userpool.server.tokens import TokenOptions  # what an OAuth sign-in adds to the tokens (scopes, nonce)
+
+__all__ = ["WIRE", "Caller", "TokenOptions"]
 
 
 @dataclass(frozen=True)
