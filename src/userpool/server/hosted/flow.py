@@ -91,8 +91,13 @@ async def handle(request: Request, handler: PageHandler, *, post: bool) -> Respo
 
 
 def set_session(response: Response, page: Page, handle: str, pool_id: str) -> None:
-    response.set_cookie(session_cookie_name(pool_id), page.jar.sign(handle, "session"),
-                        **cookie_options(page.secure, SESSION_SECONDS))  # type: ignore[arg-type]
+    set_cookie_session(response, page.jar, handle, pool_id, page.secure)
+
+
+def set_cookie_session(response: Response, jar: CookieJar, handle: str, pool_id: str, secure: bool) -> None:
+    """The pool's signed session cookie (HttpOnly, SameSite=Lax, Secure over TLS)."""
+    response.set_cookie(session_cookie_name(pool_id), jar.sign(handle, "session"),
+                        **cookie_options(secure, SESSION_SECONDS))  # type: ignore[arg-type]
 
 
 def clear_session(response: Response, pool_id: str, secure: bool) -> None:

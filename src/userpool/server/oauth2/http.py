@@ -4,7 +4,7 @@ JSON and redirect answers, and which pool a Host header names."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -98,7 +98,7 @@ def json_answer(body: dict[str, Any]) -> Response:
     return JSONResponse(body, headers=NO_STORE)
 
 
-def with_params(uri: str, params: dict[str, str | None], *, fragment: bool = False) -> str:
+def with_params(uri: str, params: Mapping[str, str | None], *, fragment: bool = False) -> str:
     """``uri`` with ``params`` added to its query (or as its fragment, for the implicit grant)."""
     encoded = urlencode({k: v for k, v in params.items() if v is not None})
     if fragment:
