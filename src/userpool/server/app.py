@@ -220,6 +220,7 @@ def build_app(state: ServerState) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.userpool = state
+    app.state.limiter = api.limiter  # managed login's pages count against the same quotas
     return app
 
 

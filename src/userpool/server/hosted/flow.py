@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.hosted import pages
@@ -61,7 +62,8 @@ class Page:
                             **{**self.values, **values})
 
 
-async def handle(request: Request, handler: PageHandler, *, post: bool) -> Response:
+async def handle(request: Request, handler: PageHandler, *, post: bool, counts_as: str | None = None) -> Response:
+    """Run a page handler; ``counts_as`` is the Cognito operation a POST stands for (quotas, timing)."""
     state = http.state_of(request)
     jar = CookieJar.for_sealer(state.sealer)
     cookie_secret = request.cookies.get(CSRF_COOKIE)
@@ -80,7 +82,10 @@ async def handle(request: Request, handler: PageHandler, *, post: bool) -> Respo
         if not jar.csrf_ok(cookie_secret, page.form.get(CSRF_FIELD)):
             return pages.error_page("The form has expired or did not come from this site. Go back and try again.", 403)
     try:
-        response = await http.run(request, lambda ctx: handler(ctx, page))
+        response = await http.run(request, lambda ctx: handler(ctx, page), counts_as=counts_as if post else None,
+                                  client_id=page.params.get("client_id"))
+    except errors.TooManyRequests:
+        response = pages.error_page("Too many requests. Wait a moment and try again.", 429)
     except PageError as exc:
         response = pages.error_page(exc.message, exc.status)
     except RedirectError as exc:

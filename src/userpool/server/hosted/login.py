@@ -46,7 +46,7 @@ async def get_login(request: Request) -> Response:
 
 
 async def post_login(request: Request) -> Response:
-    return await handle(request, submit, post=True)
+    return await handle(request, submit, post=True, counts_as="InitiateAuth")
 
 
 def can_sign_up(ctx: Context, client: AppClient) -> bool:
