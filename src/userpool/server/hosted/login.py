@@ -23,7 +23,7 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient, User
 from userpool.server.hosted import signin
 from userpool.server.hosted.flow import Page, handle, set_session
-from userpool.server.oauth2 import http, response, sessions
+from userpool.server.oauth2 import clients, http, response, sessions
 from userpool.server.oauth2.cookies import STEP_SECONDS
 from userpool.server.oauth2.request import AuthorizeRequest
 
@@ -61,8 +61,15 @@ def show_login(ctx: Context, page: Page, *, error: str | None = None, status: in
                        can_sign_up=can_sign_up(ctx, client))
 
 
+def local_sign_in(client: AppClient) -> bool:
+    """Does the client let the pool's own users sign in (COGNITO among its providers)?"""
+    return clients.COGNITO in clients.identity_providers(client)
+
+
 def submit(ctx: Context, page: Page) -> Response:
     client, req = page.authorize(ctx)
+    if not local_sign_in(client):
+        return show_login(ctx, page, error="This app signs in only through the providers below.", status=400)
     if "step" in page.form:
         step = page.jar.read(page.form.get("step"), "step", STEP_SECONDS)
         if not isinstance(step, dict) or step.get("c") not in STEPS:
