@@ -97,7 +97,7 @@ def automatic(pool: UserPool, user: User) -> list[str]:
 
 def can_set_up(pool: UserPool) -> list[str]:
     """What MFA_SETUP offers: TOTP and e-mail can be set up during sign-in (SMS needs a phone number first)."""
-    return [m for m in pool_methods(pool) if m in (SOFTWARE_TOKEN_MFA, EMAIL_OTP)] or [m for m in pool_methods(pool)]
+    return [m for m in pool_methods(pool) if m in (SOFTWARE_TOKEN_MFA, EMAIL_OTP)] or pool_methods(pool)
 
 
 # ------------------------------------------------------------------ codes

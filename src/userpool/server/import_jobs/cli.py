@@ -50,7 +50,8 @@ def import_file(database: Database, pool_id: str, path: Path, job_name: str | No
     jobs.store_upload(database, job_id, pieces())  # type: ignore[arg-type]
     with database.transaction() as db:
         row = db.get(ImportJob, job_id)
-        assert row is not None
+        if row is None:
+            raise SystemExit(f"Import job {job_id} is gone (was its pool deleted?).")
         row.status = jobs.PENDING
     total = _rows_in(path)
     started = time.time()
@@ -63,11 +64,13 @@ def import_file(database: Database, pool_id: str, path: Path, job_name: str | No
             bar.update(task, completed=p.rows_done, stats=f"imported {p.imported} skipped {p.skipped} failed {p.failed}")
 
         result = runner.run(database, job_id, progress=show)
-    assert result is not None
+    if result is None:
+        raise SystemExit(f"Import job {job_id} is being run by another process.")
     elapsed = time.time() - started
     with database.transaction() as db:
         row = db.get(ImportJob, job_id)
-        assert row is not None
+        if row is None:
+            raise SystemExit(f"Import job {job_id} is gone (was its pool deleted?).")
         problems = list(row.errors or [])
         message = row.completion_message
     console.print(

@@ -75,8 +75,7 @@ def _allocate_ids(db: Session, n: int) -> list[int]:
     """``n`` user ids for explicit inserts: from the sequence on PostgreSQL; on SQLite after the
     largest id (the transaction holds SQLite's write lock, so no one else takes them)."""
     if db.get_bind().dialect.name == "postgresql":
-        seq = "pg_get_serial_sequence('users', 'id')"
-        return list(db.scalars(text(f"SELECT nextval({seq}) FROM generate_series(1, :n)"), {"n": n}))
+        return list(db.scalars(text("SELECT nextval(pg_get_serial_sequence('users', 'id')) FROM generate_series(1, :n)"), {"n": n}))
     start = int(db.scalar(select(func.coalesce(func.max(User.id), 0))) or 0) + 1
     return list(range(start, start + n))
 
@@ -146,8 +145,9 @@ def _insert_sql(dialect: str) -> tuple[str, str]:
     values = [mark] * len(_USER_COLUMNS)
     if dialect == "postgresql":
         values[-1] = "CAST(%s AS JSON)"
-    users_sql = f"INSERT INTO {User.__tablename__} ({', '.join(_USER_COLUMNS)}) VALUES ({', '.join(values)})"
-    attrs_sql = f"INSERT INTO {UserAttribute.__tablename__} ({', '.join(_ATTR_COLUMNS)}) VALUES ({', '.join([mark] * len(_ATTR_COLUMNS))})"
+    # Table and column names from the schema, placeholders only: no value is formatted into the SQL.
+    users_sql = f"INSERT INTO {User.__tablename__} ({', '.join(_USER_COLUMNS)}) VALUES ({', '.join(values)})"  # noqa: S608
+    attrs_sql = f"INSERT INTO {UserAttribute.__tablename__} ({', '.join(_ATTR_COLUMNS)}) VALUES ({', '.join([mark] * len(_ATTR_COLUMNS))})"  # noqa: S608
     return users_sql, attrs_sql
 
 
@@ -196,7 +196,8 @@ def run(
 def _run(database: Database, job_id: str, runner: str, progress: Callable[[Progress], None] | None) -> Progress | None:
     with database.transaction() as db:
         job = db.get(ImportJob, job_id)
-        assert job is not None
+        if job is None:
+            raise LookupError(job_id)  # deleted (its pool was) since the claim
         pool = db.get(UserPool, job.pool_id)
         start_at = job.rows_done
         if pool is None:
@@ -296,7 +297,8 @@ def _commit(database: Database, job_id: str, runner: str, p: Plan, batch: list[R
 def _progress(database: Database, job_id: str) -> Progress:
     with database.transaction() as db:
         job = db.get(ImportJob, job_id)
-        assert job is not None
+        if job is None:
+            raise LookupError(job_id)
         return Progress(job.rows_done, job.imported, job.skipped, job.failed, job.status)
 
 

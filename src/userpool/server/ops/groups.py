@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from userpool.server import errors, pools, users
+from userpool.server import errors, pools, resolve, users
 from userpool.server.context import Context
 from userpool.server.db import Group, User, UserGroup, UserPool
 from userpool.server.ops.paging import page
@@ -83,8 +83,7 @@ def list_groups(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_add_user_to_group(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     group = _get_group(ctx, pool, req["GroupName"])
     if ctx.db.get(UserGroup, (user.id, pool.id, group.name)) is None:
         ctx.db.add(UserGroup(user_id=user.id, pool_id=pool.id, group_name=group.name))
@@ -92,8 +91,7 @@ def admin_add_user_to_group(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 
 def admin_remove_user_from_group(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     group = _get_group(ctx, pool, req["GroupName"])
     row = ctx.db.get(UserGroup, (user.id, pool.id, group.name))
     if row is not None:
@@ -102,8 +100,7 @@ def admin_remove_user_from_group(ctx: Context, req: dict[str, Any]) -> dict[str,
 
 
 def admin_list_groups_for_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    _, user = resolve.admin_user(ctx, req)
     stmt = (
         select(Group)
         .join(UserGroup, (UserGroup.pool_id == Group.pool_id) & (UserGroup.group_name == Group.name))

@@ -13,6 +13,7 @@ from userpool.server import (
     messages,
     passwords,
     pools,
+    resolve,
     tokens,
     triggers,
     user_migration,
@@ -34,8 +35,7 @@ def _send_reset_code(ctx: Context, pool: UserPool, user: User, kind: str) -> dic
 
 
 def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client = pools.get_client(ctx.db, req["ClientId"])
-    pool = pools.get_pool(ctx.db, client.pool_id)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     user = users.find_user(ctx.db, pool, req["Username"]) or user_migration.on_forgot_password(ctx, pool, client, req["Username"])
     if user is None:
@@ -60,8 +60,7 @@ def _reset_to(ctx: Context, user: User, password: str, reason: str) -> None:
 
 
 def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client = pools.get_client(ctx.db, req["ClientId"])
-    pool = pools.get_pool(ctx.db, client.pool_id)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     user = users.find_user(ctx.db, pool, req["Username"])
     if user is None:
@@ -79,8 +78,7 @@ def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 
 def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    user, _ = tokens.user_from_access_token(ctx, req["AccessToken"])
-    pool = pools.get_pool(ctx.db, user.pool_id)
+    pool, user = resolve.token_user(ctx, req)
     lockout.check_not_locked(user, ctx.now)
     previous = req.get("PreviousPassword")
     if not previous or not passwords.verify_password(user, previous):
@@ -96,8 +94,7 @@ def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     policy = passwords.policy_of(pool.config)
     passwords.check_policy(req["Password"], policy)
     if req.get("Permanent"):
@@ -113,8 +110,7 @@ def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 
 def admin_reset_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     if user.status == users.UNCONFIRMED:
         raise errors.NotAuthorized("User password cannot be reset in the current state.")
     _send_reset_code(ctx, pool, user, "ADMIN_RESET_PASSWORD")

@@ -39,8 +39,7 @@ def define_next(
     decision = triggers.define_auth_challenge(ctx, pool, client, user, username, history)
     if decision["failAuthentication"] or (decision["issueTokens"] and user is None):
         raise errors.NotAuthorized(messages.WRONG_PASSWORD, persist=True)  # persist: a consumed session stays consumed
-    if decision["issueTokens"]:
-        assert user is not None
+    if decision["issueTokens"] and user is not None:
         return pipeline.issue_tokens(ctx, pool, client, user, caller)
     name = decision["challengeName"]
     if name == names.PASSWORD_VERIFIER:
