@@ -219,3 +219,15 @@ def test_sessions_of_two_pools_in_one_browser_and_a_forged_cookie(server: Runnin
         assert isinstance(page, Page) and page.status == 200  # a forged cookie is no session: the sign-in page
     finally:
         forged.close()
+
+
+def test_concurrent_redemptions_of_one_code_have_one_winner(server: RunningServer, make_user: Any,
+                                                             browser: Browser) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = oauth_pool(server)
+    code = redirect_params(browser.sign_in(pool, make_user(pool)))["code"]
+    with ThreadPoolExecutor(4) as workers:
+        answers = list(workers.map(lambda _: exchange(server, pool, code), range(4)))
+    assert sorted(r.status_code for r in answers) == [200, 400, 400, 400]
+    assert all(r.json()["error"] == "invalid_grant" for r in answers if r.status_code == 400)
