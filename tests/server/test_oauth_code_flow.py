@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from tests.conftest import RunningServer
@@ -55,6 +56,12 @@ def test_code_flow_with_pkce_end_to_end(server: RunningServer, make_user: Any, b
     assert info.status_code == 200, info.text
     assert info.json() == {"sub": access["sub"], "email": f"{username}@example.com", "email_verified": "true",
                            "username": username}
+    posted = httpx.post(server.url + "/oauth2/userInfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert posted.json() == info.json()
+    # both tokens verify against the pool's published keys, with the issuer the discovery document names
+    key = jwt.PyJWKClient(pool["jwks_uri"]).get_signing_key_from_jwt(body["id_token"])
+    verified = jwt.decode(body["id_token"], key, algorithms=["RS256"], audience=pool["client_id"], issuer=pool["issuer"])
+    assert verified["token_use"] == "id" and verified["cognito:username"] == username
 
 
 def test_without_the_admin_scope_the_user_api_refuses_the_token(server: RunningServer, make_user: Any,
