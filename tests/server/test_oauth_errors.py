@@ -257,3 +257,17 @@ def test_hosted_sign_in_and_token_endpoint_count_against_cognitos_quotas(tmp_pat
     finally:
         browser.close()
         srv.stop()
+
+
+def test_sign_up_checks_the_username_as_the_api_does(server: RunningServer, browser: Browser) -> None:
+    pool = oauth_pool(server)
+    login = browser.authorize(pool)
+    assert isinstance(login, Page)
+    signup = browser.follow_to_app(browser.get("/signup?" + login.form.action.split("?", 1)[1]))
+    assert isinstance(signup, Page)
+    before = state(server)
+    evil = '"><img src=x onerror="window.__pwned=1"><script>alert(1)</script>'
+    page = browser.follow_to_app(browser.submit(signup.form, username=evil, password="Passw0rd!", attr_email="x@example.com"))
+    assert isinstance(page, Page) and page.status == 400 and "validation error" in page.text
+    assert "<script>alert(1)</script>" not in page.response.text
+    assert changed_tables(before, state(server)) == set()

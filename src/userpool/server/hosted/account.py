@@ -15,14 +15,14 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.hosted.flow import Page, handle
 from userpool.server.hosted.login import attempt, can_sign_up
+from userpool.server.hosted.signin import operation
 from userpool.server.oauth2.errors import PageError
-from userpool.server.operations import HANDLERS
 
 
 def _call(ctx: Context, client: AppClient, op: str, username: str, body: dict[str, Any]) -> dict[str, Any] | errors.CognitoError:
     secret = pools.client_secret(ctx, client)
     extra = {"SecretHash": srp.secret_hash(secret, username, client.id)} if secret else {}
-    return attempt(ctx, lambda: HANDLERS[op](ctx, {"ClientId": client.id, "Username": username, **body, **extra}))
+    return attempt(ctx, lambda: operation(ctx, op, {"ClientId": client.id, "Username": username, **body, **extra}))
 
 
 def _destination(result: dict[str, Any]) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import signin
+from userpool.server import errors, signin, wire
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.operations import HANDLERS
@@ -30,9 +30,18 @@ def answer(ctx: Context, client: AppClient, challenge: str, session: str, userna
                                        token_options=options, trigger_source_hint=signin.names.TOKENS_HOSTED_AUTH)
 
 
+def operation(ctx: Context, name: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Run the wire operation ``name`` in-process, its request first checked against botocore's
+    model as the wire checks it (a username's pattern and length, a code's digits ...)."""
+    model = wire.operation_model(name)
+    if model is None:
+        raise errors.UnknownOperation(f"Unknown operation {name}")
+    return HANDLERS[name](ctx, wire.validate(model, request))
+
+
 def associate_totp(ctx: Context, session: str) -> dict[str, Any]:
-    return HANDLERS["AssociateSoftwareToken"](ctx, {"Session": session})
+    return operation(ctx, "AssociateSoftwareToken", {"Session": session})
 
 
 def verify_totp(ctx: Context, session: str, code: str) -> dict[str, Any]:
-    return HANDLERS["VerifySoftwareToken"](ctx, {"Session": session, "UserCode": code})
+    return operation(ctx, "VerifySoftwareToken", {"Session": session, "UserCode": code})
