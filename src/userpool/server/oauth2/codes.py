@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import delete, update
 from sqlalchemy.engine import CursorResult
 
+from userpool.server import audit
 from userpool.server.context import Context
 from userpool.server.db import AppClient, OAuthCode, TokenFamily, User
 from userpool.server.oauth2 import pkce
@@ -80,8 +81,10 @@ def redeem(ctx: Context, client: AppClient, code: str | None, redirect_uri: str 
 
 def _revoke_issued(ctx: Context, row: OAuthCode) -> None:
     family = ctx.db.get(TokenFamily, str(row.extra.get("origin_jti", "")))
-    if family is not None:
+    if family is not None and family.revoked_at is None:
         revoke_family(ctx, family, "authorization_code_reuse")
+        audit.event("token_revocation", pool=row.pool_id, client=row.client_id, origin_jti=family.origin_jti,
+                    reason="authorization_code_reuse", ip=ctx.source_ip)
 
 
 class _Refused(OAuthError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
+from userpool.server import audit
 from userpool.server.context import Context
 from userpool.server.db import HostedSession, User
 from userpool.server.oauth2.cookies import SESSION_SECONDS
@@ -40,5 +41,10 @@ def current(ctx: Context, handle: str | None, pool_id: str) -> tuple[HostedSessi
 
 
 def end(ctx: Context, handle: str | None) -> None:
-    if handle:
-        ctx.db.execute(delete(HostedSession).where(HostedSession.session_hash == hash_secret(handle)))
+    """``/logout``: the session is gone for every server process at once."""
+    if not handle:
+        return
+    row = ctx.db.get(HostedSession, hash_secret(handle))
+    if row is not None:
+        ctx.db.delete(row)
+        audit.event("hosted_sign_out", pool=row.pool_id, user=row.user_sub, ip=ctx.source_ip)
