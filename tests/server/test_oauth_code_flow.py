@@ -3,6 +3,8 @@ endpoint (PKCE) -> userInfo, refresh, revoke, the silent second authorize and /l
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from typing import Any
 
 import httpx
@@ -62,6 +64,8 @@ def test_code_flow_with_pkce_end_to_end(server: RunningServer, make_user: Any, b
     key = jwt.PyJWKClient(pool["jwks_uri"]).get_signing_key_from_jwt(body["id_token"])
     verified = jwt.decode(body["id_token"], key, algorithms=["RS256"], audience=pool["client_id"], issuer=pool["issuer"])
     assert verified["token_use"] == "id" and verified["cognito:username"] == username
+    half = hashlib.sha256(body["access_token"].encode()).digest()[:16]
+    assert verified["at_hash"] == base64.urlsafe_b64encode(half).decode().rstrip("=")
 
 
 def test_without_the_admin_scope_the_user_api_refuses_the_token(server: RunningServer, make_user: Any,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -216,6 +217,12 @@ def claims_for(
     return access, id_claims
 
 
+def access_token_hash(token: str) -> str:
+    """``at_hash``: base64url of the left half of the access token's SHA-256 (RS256)."""
+    digest = hashlib.sha256(token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).decode("ascii").rstrip("=")
+
+
 def sign(ctx: Context, pool_id: str, claims: dict[str, Any]) -> str:
     kid, key = ctx.state.keys.active_key(ctx.db, pool_id)
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid, "typ": None})
@@ -248,6 +255,8 @@ def authentication_result(
         "TokenType": "Bearer",
     }
     if options.id_token:
+        if options.scopes is not None:  # OIDC Core 3.1.3.6: the access token's hash, as Cognito's OAuth ID tokens carry
+            id_claims["at_hash"] = access_token_hash(result["AccessToken"])
         result["IdToken"] = sign(ctx, pool.id, id_claims)
     if refresh_token:
         result["RefreshToken"] = refresh_token
