@@ -4,7 +4,7 @@ One JSON object per line: ``event`` plus ids (pool, client, user sub, origin_jti
 reason. The events: ``sign_in_success``, ``sign_in_failure`` (with ``reason``), ``lockout``,
 ``password_change``, ``password_reset``, ``forgot_password``, ``change_password_failure``,
 MFA changes (``mfa_setup``, ``set_user_mfa_preference``, ... see :func:`mfa_change`),
-``token_revocation`` / ``revoke_token`` / ``global_sign_out``, sign-up, and every ``admin_*``
+``token_revocation`` / ``revoke_token`` / ``global_sign_out``, ``hosted_sign_out`` (managed login's ``/logout``), sign-up, and every ``admin_*``
 action. tests/hardening scans every server log of the test suite for passwords, codes and
 tokens.
 """
