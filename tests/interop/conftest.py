@@ -183,3 +183,30 @@ def step_error(result: dict[str, Any], index: int) -> dict[str, Any]:
     entry = result["steps"][index]
     assert not entry["ok"], f"step {index} ({entry['do']}) should have failed: {entry.get('value')}"
     return dict(entry["error"])
+
+
+# --- a real browser (tests/interop/browser.py) ---------------------------------------------------
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """A fresh headless Chromium (Debian's, via playwright-core); screenshots land in tmp_path."""
+    from tests.interop.browser import Chromium
+
+    browser = Chromium(tmp_path)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def chromium_tls(tmp_path: Path) -> Iterator[Any]:
+    """A fresh headless Chromium that accepts the tests' self-signed certificates."""
+    from tests.interop.browser import Chromium
+
+    browser = Chromium(tmp_path, ignore_https_errors=True)
+    try:
+        yield browser
+    finally:
+        browser.close()

@@ -1,0 +1,123 @@
+// A headless Chromium that pytest drives one command at a time (tests/interop/browser.py).
+//
+// Config (argv[2], JSON): {ignoreHTTPSErrors?, viewport?}. Then each stdin line is a command
+// {id, do, ...args}; each answer is one stdout line {id, ok: true, value} or {id, ok: false, error}.
+// The tests keep their assertions and their server checks in Python between commands, so one
+// browser (one profile, one cookie jar) lives for a whole test.
+//
+// Commands:
+//   goto {url}                      navigate; value: {status, navigations, url, title, text}
+//   fill {selector, value}          type into a field (the value replaces what is there)
+//   click {selector, navigates?}    click; with navigates (default true) wait for the next page
+//   postForm {url, fields}          a form built in the page and submitted by the browser (as a
+//                                   hostile page would): fields is {name: value}; waits for the page
+//   view                            {url, title, text} of the page now
+//   html                            the page's HTML
+//   attr {selector, name}           an attribute of the first match (null when absent)
+//   count {selector}                how many elements match
+//   screenshot {path, fullPage?}    a PNG of what a person would see, written to path
+//   route {prefix}                  answer every request whose URL starts with prefix with a small
+//                                   page of our own (a relying party's callback); captured lists them
+//   captured                        the URLs the route answered, in order
+//   cookies                         the context's cookies
+//   evaluate {expression}           the value of a JavaScript expression in the page
+import { createInterface } from 'node:readline';
+import { describeError, readConfig } from './lib/harness.mjs';
+import { launchChromium, pageView } from './lib/chromium.mjs';
+
+const config = readConfig();
+const { page, context, close } = await launchChromium(config);
+
+let navigations = [];
+page.on('response', (response) => {
+  const request = response.request();
+  if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
+    navigations.push({ url: response.url(), status: response.status(), location: response.headers().location ?? null });
+  }
+});
+const captured = [];
+
+async function settle(action) {
+  navigations = [];
+  const arrived = page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 });
+  await action();
+  await arrived;
+  return { navigations, ...(await pageView(page)) };
+}
+
+const commands = {
+  async goto({ url }) {
+    navigations = [];
+    const response = await page.goto(url, { waitUntil: 'load' });
+    return { status: response?.status() ?? null, navigations, ...(await pageView(page)) };
+  },
+  async fill({ selector, value }) {
+    await page.fill(selector, value);
+    return null;
+  },
+  async click({ selector, navigates = true }) {
+    if (!navigates) {
+      await page.click(selector);
+      return pageView(page);
+    }
+    return settle(() => page.click(selector));
+  },
+  async postForm({ url, fields }) {
+    return settle(() =>
+      page.evaluate(
+        ([action, entries]) => {
+          const form = document.createElement('form');
+          form.method = 'POST';
+          form.action = action;
+          for (const [name, value] of entries) {
+            const input = document.createElement('input');
+            input.type = 'hidden';
+            input.name = name;
+            input.value = value;
+            form.appendChild(input);
+          }
+          document.body.appendChild(form);
+          form.submit();
+        },
+        [url, Object.entries(fields)],
+      ),
+    );
+  },
+  view: () => pageView(page),
+  html: () => page.content(),
+  attr: ({ selector, name }) => page.locator(selector).first().getAttribute(name),
+  count: ({ selector }) => page.locator(selector).count(),
+  async screenshot({ path, fullPage = false }) {
+    await page.screenshot({ path, fullPage });
+    return { path };
+  },
+  async route({ prefix }) {
+    await context.route((url) => url.href.startsWith(prefix), async (route) => {
+      captured.push(route.request().url());
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>callback received</p>' });
+    });
+    return null;
+  },
+  captured: () => [...captured],
+  cookies: () => context.cookies(),
+  evaluate: ({ expression }) => page.evaluate(expression),
+};
+
+function answer(message) {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+}
+
+answer({ id: 0, ok: true, value: 'ready' });
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  if (!line.trim()) continue;
+  const { id, do: name, ...args } = JSON.parse(line);
+  const command = commands[name];
+  try {
+    if (!command) throw new Error(`unknown command ${name}`);
+    answer({ id, ok: true, value: (await command(args)) ?? null });
+  } catch (err) {
+    answer({ id, ok: false, error: describeError(err) });
+  }
+}
+await close();
