@@ -9,7 +9,23 @@ from collections.abc import Callable
 from typing import Any
 
 from userpool.server.context import Context
-from userpool.server.ops import auth, clients, groups, imports, mfa, passwords, pools, sessions, signup, users
+from userpool.server.ops import (
+    auth,
+    clients,
+    domains,
+    groups,
+    identity_providers,
+    imports,
+    mfa,
+    passwords,
+    pools,
+    provider_links,
+    resource_servers,
+    sessions,
+    signup,
+    ui_customization,
+    users,
+)
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
 
@@ -88,4 +104,25 @@ HANDLERS: dict[str, Handler] = {
     "DescribeUserImportJob": imports.describe_user_import_job,
     "ListUserImportJobs": imports.list_user_import_jobs,
     "StopUserImportJob": imports.stop_user_import_job,
+    # managed login (OAuth 2.0): domains, resource servers, identity providers, the hosted page
+    "CreateUserPoolDomain": domains.create_user_pool_domain,
+    "DescribeUserPoolDomain": domains.describe_user_pool_domain,
+    "UpdateUserPoolDomain": domains.update_user_pool_domain,
+    "DeleteUserPoolDomain": domains.delete_user_pool_domain,
+    "CreateResourceServer": resource_servers.create_resource_server,
+    "DescribeResourceServer": resource_servers.describe_resource_server,
+    "UpdateResourceServer": resource_servers.update_resource_server,
+    "DeleteResourceServer": resource_servers.delete_resource_server,
+    "ListResourceServers": resource_servers.list_resource_servers,
+    "CreateIdentityProvider": identity_providers.create_identity_provider,
+    "DescribeIdentityProvider": identity_providers.describe_identity_provider,
+    "UpdateIdentityProvider": identity_providers.update_identity_provider,
+    "DeleteIdentityProvider": identity_providers.delete_identity_provider,
+    "ListIdentityProviders": identity_providers.list_identity_providers,
+    "GetIdentityProviderByIdentifier": identity_providers.get_identity_provider_by_identifier,
+    "GetUICustomization": ui_customization.get_ui_customization,
+    "SetUICustomization": ui_customization.set_ui_customization,
+    # federation: linked provider identities
+    "AdminLinkProviderForUser": provider_links.admin_link_provider_for_user,
+    "AdminDisableProviderForUser": provider_links.admin_disable_provider_for_user,
 }
