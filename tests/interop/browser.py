@@ -128,6 +128,13 @@ class Chromium:
     def count(self, selector: str) -> int:
         return int(self.call("count", selector=selector))
 
+    def wait_for_text(self, selector: str, text: str) -> dict[str, Any]:
+        return dict(self.call("waitForText", selector=selector, text=text))
+
+    def box(self, selector: str) -> dict[str, float] | None:
+        value = self.call("box", selector=selector)
+        return None if value is None else {k: float(v) for k, v in value.items()}
+
     def route(self, prefix: str) -> None:
         """Answer requests under ``prefix`` ourselves (a relying party's redirect URI) and record them."""
         self.call("route", prefix=prefix)

@@ -15,6 +15,8 @@
 //   html                            the page's HTML
 //   attr {selector, name}           an attribute of the first match (null when absent)
 //   count {selector}                how many elements match
+//   box {selector}                  the first match's bounding box {x, y, width, height} (null: hidden)
+//   waitForText {selector, text}    wait until an element matching selector shows text
 //   screenshot {path, fullPage?}    a PNG of what a person would see, written to path
 //   route {prefix}                  answer every request whose URL starts with prefix with a small
 //                                   page of our own (a relying party's callback); captured lists them
@@ -87,6 +89,11 @@ const commands = {
   html: () => page.content(),
   attr: ({ selector, name }) => page.locator(selector).first().getAttribute(name),
   count: ({ selector }) => page.locator(selector).count(),
+  box: ({ selector }) => page.locator(selector).first().boundingBox(),
+  async waitForText({ selector, text }) {
+    await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible' });
+    return pageView(page);
+  },
   async screenshot({ path, fullPage = false }) {
     await page.screenshot({ path, fullPage });
     return { path };
