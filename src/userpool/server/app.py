@@ -25,6 +25,7 @@ from userpool.server import enumeration, errors, imports, keys, pools, ratelimit
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
 from userpool.server.operations import HANDLERS, Handler
+from userpool.server.ops import ui_customization
 
 log = logging.getLogger("userpool.server")
 _RETRIES = 5
@@ -185,6 +186,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
         Route("/import/{job_id}", imports.upload_endpoint, methods=["PUT"]),  # import jobs' PreSignedUrl
+        Route("/ui-logo/{pool_id}/{client_id}", ui_customization.logo_endpoint, methods=["GET"]),  # ImageUrl
     ]
     middleware = [
         Middleware(

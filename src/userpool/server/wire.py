@@ -151,6 +151,7 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
             and len(value) <= 10_000  # patterns are linear here; huge strings already failed max
             and not _pattern(meta["pattern"]).fullmatch(value)
             and not _local_trigger(shape, path, value)
+            and not _custom_domain(shape, value)
         ):
             problems.add(path, shape, value, f"Member must satisfy regular expression pattern: {meta['pattern']}")
         return value
@@ -188,6 +189,15 @@ def _local_trigger(shape: Shape, path: str, value: str) -> bool:
     from userpool.server.triggers import is_local_handler
 
     return is_local_handler(value)
+
+
+def _custom_domain(shape: Shape, value: str) -> bool:
+    """``Domain`` is a prefix (the model's pattern) or, as Cognito also accepts, a custom domain's
+    fully-qualified name (``auth.example.com``), whose labels each follow that pattern."""
+    if shape.name != "DomainType" or "." not in value:
+        return False
+    label = _pattern(shape.metadata["pattern"])
+    return all(label.fullmatch(part) for part in value.split("."))
 
 
 def _length(shape: Shape, value: Any, n: int, path: str, problems: _Problems) -> None:
