@@ -43,6 +43,8 @@ class RedirectError(Exception):
         super().__init__(description or error)
         self.error = error
         self.description = description
+        self.redirect_uri: str | None = None  # set once the redirect_uri is known to be registered
+        self.state: str | None = None
 
 
 class PageError(Exception):

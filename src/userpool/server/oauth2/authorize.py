@@ -1,0 +1,82 @@
+"""``GET /oauth2/authorize``: check the request, then either answer at once for a browser that
+is signed in (the session cookie) or send it to the sign-in page with the same parameters.
+
+``identity_provider=COGNITO`` (or none) means the pool's own users; a named federated
+provider is refused with ``invalid_request`` since this server does not federate yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from userpool.server.context import Context
+from userpool.server.db import AppClient
+from userpool.server.oauth2 import clients, http, request, response, sessions
+from userpool.server.oauth2.cookies import SESSION_COOKIE, SESSION_SECONDS, CookieJar
+from userpool.server.oauth2.errors import INVALID_REQUEST, LOGIN_REQUIRED, PageError, RedirectError
+from userpool.server.oauth2.request import AuthorizeRequest
+
+
+def authorization(ctx: Context, params: Mapping[str, str], host: str) -> tuple[AppClient, AuthorizeRequest]:
+    """The app client and the checked request; PageError before redirect_uri is trusted,
+    RedirectError (carrying where to) after."""
+    client = clients.find(ctx.db, request.single(params, "client_id"))
+    domain_pool = http.domain_pool(ctx, host)
+    if client is not None and domain_pool is not None and client.pool_id != domain_pool:
+        client = None  # another pool's client is unknown on this pool's domain
+    client, redirect_uri = request.check_client(client, params)
+    try:
+        req = request.parse(client, redirect_uri, params)
+        provider = req.identity_provider
+        if provider is not None and provider != clients.COGNITO:
+            raise RedirectError(INVALID_REQUEST, f"Identity provider {provider} is not available on this server")
+        if clients.COGNITO not in clients.identity_providers(client):
+            raise RedirectError(INVALID_REQUEST, "The app client does not support sign-in with the user pool")
+    except RedirectError as exc:
+        exc.redirect_uri, exc.state = redirect_uri, request.single(params, "state")
+        raise
+    return client, req
+
+
+def error_redirect(exc: RedirectError) -> Response:
+    assert exc.redirect_uri is not None
+    return http.redirect(http.with_params(exc.redirect_uri, {"error": exc.error, "error_description": exc.description,
+                                                             "state": exc.state}))
+
+
+def session_handle(jar: CookieJar, cookie: str | None) -> str | None:
+    value = jar.read(cookie, "session", SESSION_SECONDS)
+    return value if isinstance(value, str) else None
+
+
+async def endpoint(request_: Request) -> Response:
+    from userpool.server.hosted.pages import error_page
+
+    params = http.query(request_)
+    jar = CookieJar.for_sealer(http.state_of(request_).sealer)
+    handle = session_handle(jar, request_.cookies.get(SESSION_COOKIE))
+    host = http.host_name(request_)
+    try:
+        return await http.run(request_, lambda ctx: _authorize(ctx, params, host, handle))
+    except PageError as exc:
+        return error_page(exc.message, exc.status)
+    except RedirectError as exc:
+        return error_redirect(exc)
+
+
+def _authorize(ctx: Context, params: Mapping[str, str], host: str, handle: str | None) -> Response:
+    client, req = authorization(ctx, params, host)
+    signed_in = sessions.current(ctx, handle, client.pool_id) if "login" not in req.prompt else None
+    if signed_in is not None:
+        row, user = signed_in
+        result = response.mint(ctx, req, user, row.auth_time)
+        return http.redirect(response.redirect_location(ctx, req, user, result, row.auth_time))
+    if "none" in req.prompt:
+        error = RedirectError(LOGIN_REQUIRED)
+        error.redirect_uri, error.state = req.redirect_uri, req.state
+        raise error
+    return http.redirect("/login?" + urlencode(req.raw))
