@@ -69,7 +69,7 @@ def serve(
         raise typer.BadParameter("give --tls-cert and --tls-key together, or --tls-self-signed alone")
     for path in (tls_cert, tls_key):
         if path is not None and not path.is_file():
-            raise typer.BadParameter(f"{path} is not a file")
+            raise typer.BadParameter(f"--tls-cert/--tls-key: {path} is not a file")
     _logging()
     config = ServerConfig(
         data_dir=data_dir.resolve(), database_url=database, host=host, port=port, region=region,

@@ -10,7 +10,7 @@ import jinja2
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
-from userpool.server.db import UICustomization
+from userpool.server.ops import ui_customization
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("userpool.server.hosted", "templates"),
@@ -31,15 +31,12 @@ HEADERS = {
 
 
 def customization(db: Session, pool_id: str, client_id: str | None) -> dict[str, str | None]:
-    """SetUICustomization's CSS and logo: the client's own, else the pool's (``ALL``)."""
-    row = None
-    if client_id:
-        row = db.get(UICustomization, (pool_id, client_id))
-    if row is None:
-        row = db.get(UICustomization, (pool_id, "ALL"))
+    """SetUICustomization's CSS (checked there: only the ``*-customizable`` classes, no markup)
+    and logo, the client's own else the pool's."""
+    row = ui_customization.effective(db, pool_id, client_id)
     if row is None:
         return {"css": None, "logo": None}
-    css = (row.css or "").replace("<", "")  # CSS needs no '<'; without it, it cannot end the <style> element
+    css = (row.css or "").replace("<", "")  # already refused by check_css; kept out of <style> regardless
     logo = None
     if row.image:
         kind = row.image_type if row.image_type in ("image/png", "image/jpeg") else "image/png"
@@ -52,6 +49,7 @@ def render(template: str, status: int = 200, **values: Any) -> HTMLResponse:
     values.setdefault("logo", None)
     values.setdefault("error", None)
     values.setdefault("notice", None)
+    values.setdefault("lang", None)
     html = _ENV.get_template(template).render(**values)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 

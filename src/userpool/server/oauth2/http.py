@@ -8,15 +8,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from userpool.server import errors
 from userpool.server.context import Context, ServerState
-from userpool.server.db import UserPoolDomain
 from userpool.server.oauth2.errors import INVALID_REQUEST, OAuthError
+from userpool.server.ops import domains
 
 T = TypeVar("T")
 MAX_FORM_BYTES = 16 * 1024  # far above any real sign-in form; oversize bodies are refused unread
@@ -119,14 +118,9 @@ def host_name(request: Request) -> str:
 
 
 def domain_pool(ctx: Context, host: str) -> str | None:
-    """The pool whose domain the request came in on: a custom domain by its full name, a
-    prefix domain by its first label (``<prefix>.auth.<region>.amazoncognito.com`` or any
-    ``<prefix>.<name>`` pointed at this server); None for a bare address such as 127.0.0.1."""
+    """The pool whose domain the request came in on (ops/domains.find_domain: a custom domain
+    by its full name, a prefix domain by its first label); None for a bare address."""
     if not host or host[0].isdigit() or host.startswith("[") or "." not in host:
         return None
-    row = ctx.db.get(UserPoolDomain, host)
-    if row is not None and row.custom:
-        return row.pool_id
-    prefix = host.split(".", 1)[0]
-    found = ctx.db.scalars(select(UserPoolDomain).where(UserPoolDomain.domain == prefix)).first()
-    return found.pool_id if found is not None and not found.custom else None
+    row = domains.find_domain(ctx.db, host)
+    return row.pool_id if row is not None else None
