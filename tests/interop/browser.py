@@ -135,13 +135,6 @@ class Chromium:
         value = self.call("box", selector=selector)
         return None if value is None else {k: float(v) for k, v in value.items()}
 
-    def route(self, prefix: str) -> None:
-        """Answer requests under ``prefix`` ourselves (a relying party's redirect URI) and record them."""
-        self.call("route", prefix=prefix)
-
-    def captured(self) -> list[str]:
-        return [str(u) for u in self.call("captured")]
-
     def cookies(self) -> list[dict[str, Any]]:
         return list(self.call("cookies"))
 

@@ -18,9 +18,6 @@
 //   box {selector}                  the first match's bounding box {x, y, width, height} (null: hidden)
 //   waitForText {selector, text}    wait until an element matching selector shows text
 //   screenshot {path, fullPage?}    a PNG of what a person would see, written to path
-//   route {prefix}                  answer every request whose URL starts with prefix with a small
-//                                   page of our own (a relying party's callback); captured lists them
-//   captured                        the URLs the route answered, in order
 //   cookies                         the context's cookies
 //   evaluate {expression}           the value of a JavaScript expression in the page
 import { createInterface } from 'node:readline';
@@ -37,13 +34,14 @@ page.on('response', (response) => {
     navigations.push({ url: response.url(), status: response.status(), location: response.headers().location ?? null });
   }
 });
-const captured = [];
 
 async function settle(action) {
   navigations = [];
-  const arrived = page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 });
+  // a failed navigation must reach the test as this command's error, not crash the driver
+  const arrived = page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }).then(() => null, (err) => err);
   await action();
-  await arrived;
+  const failed = await arrived;
+  if (failed) throw new Error(`${failed.message.split('\n')[0]} (navigations: ${JSON.stringify(navigations)})`);
   return { navigations, ...(await pageView(page)) };
 }
 
@@ -98,14 +96,6 @@ const commands = {
     await page.screenshot({ path, fullPage });
     return { path };
   },
-  async route({ prefix }) {
-    await context.route((url) => url.href.startsWith(prefix), async (route) => {
-      captured.push(route.request().url());
-      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>callback</title><p>callback received</p>' });
-    });
-    return null;
-  },
-  captured: () => [...captured],
   cookies: () => context.cookies(),
   evaluate: ({ expression }) => page.evaluate(expression),
 };
