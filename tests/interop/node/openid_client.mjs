@@ -140,8 +140,8 @@ const actions = {
 
 /** openid-client's errors, with the server's OAuth error code and what openid-client objected to. */
 function explained(err) {
-  let cause = '';
-  for (let c = err.cause; c && typeof c === 'object' && cause.length < 800; c = c.cause) {
+  let cause = Array.isArray(err.cause) ? ` <- ${JSON.stringify(err.cause)}` : '';
+  for (let c = err.cause; c && typeof c === 'object' && !Array.isArray(c) && cause.length < 800; c = c.cause) {
     cause += ` <- ${c.code ?? c.name}: ${c.message}${c.cause && typeof c.cause !== 'object' ? ` ${JSON.stringify(c.cause)}` : ''}`;
   }
   const wrapped = new Error(`${err.message}${cause}`);
