@@ -141,7 +141,7 @@ def users_import(
     database: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Import users from a CSV as an import job (status RESET_REQUIRED, as Cognito's import)."""
-    from userpool.server.import_cli import import_file
+    from userpool.server.import_jobs.cli import import_file
 
     result = import_file(_database(data_dir, database), pool, file)
     raise typer.Exit(0 if result.status == "Succeeded" else 1)
@@ -155,7 +155,7 @@ def users_export(
     database: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Export a pool's users as a CSV that `userpool users import` (and Cognito) read back."""
-    from userpool.server.import_cli import export_pool
+    from userpool.server.import_jobs.cli import export_pool
 
     export_pool(_database(data_dir, database), pool, out)
 

@@ -226,3 +226,19 @@ def test_rotate_master_keeps_totp_seeds_active_and_pending(keyed: RunningServer)
     assert done.status_code == 200 and done.json()["AuthenticationResult"]["AccessToken"], done.text
     # the pending seed opens: verification completes
     w.ok("VerifySoftwareToken", {"AccessToken": pending_access, "UserCode": pyotp.TOTP(pending_seed).now()})
+
+
+def test_rotate_master_reseals_identity_provider_secrets(keyed: RunningServer) -> None:
+    s = Setup(keyed)
+    details = {"client_id": "rp", "client_secret": "idp-secret-before-rotation", "authorize_scopes": "openid",
+               "attributes_request_method": "GET", "oidc_issuer": "https://idp.example.com"}
+    s.w.ok("CreateIdentityProvider", {"UserPoolId": s.pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+                                      "ProviderDetails": details}, signed=True)
+    before = keyed.query("SELECT client_secret_sealed FROM identity_providers WHERE pool_id = ?", s.pool)[0][0]
+    keyed.stop()
+    out = cli("rotate-master", "--data-dir", str(keyed.data_dir))
+    assert out.returncode == 0, out.stderr
+    assert keyed.query("SELECT client_secret_sealed FROM identity_providers WHERE pool_id = ?", s.pool)[0][0] != before
+    keyed.start()
+    got = s.w.ok("DescribeIdentityProvider", {"UserPoolId": s.pool, "ProviderName": "Corp"}, signed=True)
+    assert got["IdentityProvider"]["ProviderDetails"] == details

@@ -65,6 +65,16 @@ def _exercise(server: RunningServer) -> tuple[dict[str, str], str]:
         r = w.call("AssociateSoftwareToken", {"AccessToken": tokens["AccessToken"]})
         if r.status_code == 200:
             secret["TOTP seed"] = r.json()["SecretCode"]
+    if "CreateIdentityProvider" in HANDLERS:  # managed login: an OIDC provider's client secret, Apple's private key
+        secret["identity provider client secret"] = f"idp-{uuid.uuid4().hex}"
+        w.ok("CreateIdentityProvider", {"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": {
+            "client_id": "rp", "client_secret": secret["identity provider client secret"], "authorize_scopes": "openid",
+            "attributes_request_method": "GET", "oidc_issuer": "https://idp.example.com"}}, signed=True)
+        secret["identity provider private key"] = f"apple-key-{uuid.uuid4().hex}"
+        w.ok("CreateIdentityProvider", {"UserPoolId": pool, "ProviderName": "SignInWithApple", "ProviderType": "SignInWithApple",
+                                        "ProviderDetails": {"client_id": "com.example", "team_id": "T", "key_id": "K",
+                                                            "private_key": secret["identity provider private key"],
+                                                            "authorize_scopes": "email"}}, signed=True)
     secret["admin secret key"] = server.credentials()[1]
     secret["master key"] = base64.urlsafe_b64encode(load_master_key(server.data_dir)).decode() if not server.env.get("USERPOOL_MASTER_KEY") else ""
     return {k: v for k, v in secret.items() if v}, pool
@@ -119,8 +129,13 @@ def test_a_database_copy_holds_no_secret_in_clear(db_server: RunningServer) -> N
         "session handle": db_server.query("SELECT handle_hash FROM auth_sessions")[0][0],
         "session state": db_server.query("SELECT state_sealed FROM auth_sessions")[0][0],
     }
+    if "identity provider client secret" in secrets:
+        forms["identity provider secrets"] = db_server.query(
+            "SELECT client_secret_sealed FROM identity_providers WHERE name = 'Corp'")[0][0]
     assert forms["password hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    for sealed in ("SRP verifier", "client secret", "signing key", "session state"):
+    for sealed in ("SRP verifier", "client secret", "signing key", "session state", "identity provider secrets"):
+        if sealed not in forms:
+            continue
         assert forms[sealed].startswith("v1."), sealed  # AES-256-GCM under the master key
     for hashed in ("code", "refresh token", "session handle"):
         assert re.fullmatch(r"[0-9a-f]{64}", forms[hashed]), hashed  # HMAC-SHA256 (codes), SHA-256

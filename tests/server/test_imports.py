@@ -181,8 +181,8 @@ def test_cli_import_and_export_round_trip(tmp_path, request):
 
 def test_a_job_whose_runner_died_is_resumed_by_any_process(tmp_path, request):
     """Half a job committed by a runner that is gone: describing the job resumes it, without duplicates."""
-    from userpool.server import imports
     from userpool.server.db import Database, ImportJob, sqlite_url
+    from userpool.server.import_jobs import runner as imports
 
     srv = _own_server(tmp_path, request)
     srv.start()

@@ -188,3 +188,21 @@ def test_discovery_document_advertises_working_endpoints(server: RunningServer) 
     assert httpx.get(doc["jwks_uri"]).json()["keys"]
     # the token endpoint answers there (an empty form is invalid_request, not a 404)
     assert httpx.post(doc["token_endpoint"], data={}).json()["error"] == "invalid_request"
+
+
+def test_sessions_of_two_pools_in_one_browser_and_a_forged_cookie(server: RunningServer, make_user: Any,
+                                                                  browser: Browser) -> None:
+    first, second = oauth_pool(server), oauth_pool(server)
+    redirect_params(browser.sign_in(first, make_user(first)))
+    redirect_params(browser.sign_in(second, make_user(second)))
+    assert isinstance(browser.authorize(first), httpx.Response)  # both stay signed in, each with its own cookie
+    assert isinstance(browser.authorize(second), httpx.Response)
+    name = f"cognito-{first['pool_id']}"
+    value = browser.http.cookies[name]
+    forged = Browser(server)
+    try:
+        forged.http.cookies.set(name, value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+        page = forged.authorize(first)
+        assert isinstance(page, Page) and page.status == 200  # a forged cookie is no session: the sign-in page
+    finally:
+        forged.close()

@@ -234,3 +234,24 @@ def test_other_pools_domain_does_not_serve_this_client(server: RunningServer) ->
     query = urlencode({"client_id": other["client_id"], "response_type": "code", "redirect_uri": CALLBACK})
     right = httpx.get(f"{server.url}/oauth2/authorize?{query}", headers=host)
     assert right.status_code == 302 and right.headers["location"].startswith("/login?")
+
+
+def test_hosted_sign_in_and_token_endpoint_count_against_cognitos_quotas(tmp_path: Any) -> None:
+    limits = tmp_path / "limits.json"
+    limits.write_text('{"window_seconds": 60, "per_pool": {"UserAuthentication": 3, "UserToken": 2}}')
+    srv = RunningServer(tmp_path / "srv", "--rate-limits", str(limits))
+    srv.start()
+    browser = Browser(srv)
+    try:
+        pool = oauth_pool(srv)
+        login = browser.authorize(pool)
+        assert isinstance(login, Page)
+        answers = [browser.submit(login.form, username="nobody", password="Wr0ng-passw0rd!").status_code for _ in range(4)]
+        assert answers == [400, 400, 400, 429]
+        tokens = [token(srv, pool, {"grant_type": "refresh_token", "client_id": pool["client_id"], "refresh_token": "x"})
+                  for _ in range(3)]
+        assert [t.status_code for t in tokens] == [400, 400, 429]
+        assert tokens[-1].json()["error"] == "slow_down"
+    finally:
+        browser.close()
+        srv.stop()

@@ -4,6 +4,7 @@ one; the discovery document, cookies and the whole code flow then use https."""
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -29,6 +30,10 @@ class TlsServer(RunningServer):
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
+    @property
+    def verify(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert))
+
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")  # noqa: SIM115 - the server process writes it for its whole life
@@ -42,7 +47,7 @@ class TlsServer(RunningServer):
                 raise RuntimeError(self.log_path.read_text()[-3000:])
             if self.cert.exists():
                 try:
-                    if httpx.get(self.url + "/", verify=str(self.cert), timeout=1).status_code == 200:
+                    if httpx.get(self.url + "/", verify=self.verify, timeout=1).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
@@ -77,22 +82,22 @@ def test_code_flow_over_tls_with_secure_cookies(tls_server: TlsServer) -> None:
     tls_server.admin.admin_create_user(UserPoolId=pool["pool_id"], Username=username, MessageAction="SUPPRESS")
     tls_server.admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username=username, Password="Passw0rd!",
                                              Permanent=True)
-    doc = httpx.get(f"{tls_server.url}/{pool['pool_id']}/.well-known/openid-configuration", verify=str(tls_server.cert)).json()
+    doc = httpx.get(f"{tls_server.url}/{pool['pool_id']}/.well-known/openid-configuration", verify=tls_server.verify).json()
     assert doc["authorization_endpoint"] == f"{tls_server.url}/oauth2/authorize"
     assert doc["issuer"] == f"{tls_server.url}/{pool['pool_id']}"
-    browser = Browser(tls_server, verify=str(tls_server.cert))
+    browser = Browser(tls_server, verify=tls_server.verify)
     try:
         login = browser.authorize(pool)
         assert isinstance(login, Page) and login.status == 200
         assert "secure" in login.response.headers["set-cookie"].lower()
         landed = browser.follow_to_app(browser.submit(login.form, username=username, password="Passw0rd!"))
         assert isinstance(landed, httpx.Response)
-        session_cookie = next(v for v in landed.headers.get_list("set-cookie") if v.startswith("cognito="))
+        session_cookie = next(v for v in landed.headers.get_list("set-cookie") if v.startswith(f"cognito-{pool['pool_id']}="))
         assert all(flag in session_cookie.lower() for flag in ("secure", "httponly", "samesite=lax"))
         params = redirect_params(landed)
     finally:
         browser.close()
-    r = httpx.post(tls_server.url + "/oauth2/token", verify=str(tls_server.cert),
+    r = httpx.post(tls_server.url + "/oauth2/token", verify=tls_server.verify,
                    data={"grant_type": "authorization_code", "client_id": pool["client_id"], "code": params["code"],
                          "redirect_uri": "https://app.example.com/callback"})
     assert r.status_code == 200 and r.json()["access_token"]
@@ -104,7 +109,7 @@ def test_given_certificate_and_key(tls_server: TlsServer, tmp_path: Path) -> Non
     srv = TlsServer(tmp_path / "given", cert, "--tls-cert", str(cert), "--tls-key", str(key), "--rate-limits", "off")
     srv.start()
     try:
-        assert httpx.get(srv.url + "/", verify=str(cert)).json()["status"] == "ok"
+        assert httpx.get(srv.url + "/", verify=srv.verify).json()["status"] == "ok"
         assert not (srv.data_dir / "tls-cert.pem").exists()  # nothing generated when a certificate is given
     finally:
         srv.stop()

@@ -18,12 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from userpool.server import enumeration, errors, imports, keys, pools, ratelimit, sigv4, wire
+from userpool.server import enumeration, errors, keys, pools, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
+from userpool.server.import_jobs import jobs as import_jobs
 from userpool.server.operations import HANDLERS, Handler
 from userpool.server.ops import ui_customization
 
@@ -158,6 +159,30 @@ class Api:
     async def health(self, request: Request) -> Response:
         return JSONResponse({"service": "userpool", "status": "ok"})
 
+    async def import_upload(self, request: Request) -> Response:
+        """``PUT /import/<jobId>?expires=...&sig=...``: an import job's PreSignedUrl (S3's role in Cognito)."""
+        job_id = request.path_params["job_id"]
+        q = request.query_params
+        if not import_jobs.check_upload(self.state.sealer, job_id, q.get("expires", ""), q.get("sig", ""), time.time()):
+            return PlainTextResponse("Request has expired or the signature does not match.", status_code=403)
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > import_jobs.MAX_UPLOAD_BYTES:
+            return PlainTextResponse("The CSV file is too large.", status_code=413)
+        pieces: list[bytes] = []
+        size = 0
+        async for piece in request.stream():
+            size += len(piece)
+            if size > import_jobs.MAX_UPLOAD_BYTES:
+                return PlainTextResponse("The CSV file is too large.", status_code=413)
+            pieces.append(piece)
+        try:
+            await run_in_threadpool(import_jobs.store_upload, self.state.database, job_id, pieces)
+        except LookupError:
+            return PlainTextResponse("No such import job.", status_code=404)
+        except errors.CognitoError as exc:
+            return PlainTextResponse(exc.message, status_code=409)
+        return Response(status_code=200, headers={"ETag": f'"{uuid.uuid4().hex}"'})
+
 
 async def _read_limited(request: Request) -> bytes:
     chunks = []
@@ -179,7 +204,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/", api.health, methods=["GET"]),
         Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
-        Route("/import/{job_id}", imports.upload_endpoint, methods=["PUT"]),  # import jobs' PreSignedUrl
+        Route("/import/{job_id}", api.import_upload, methods=["PUT"]),  # import jobs' PreSignedUrl
         Route("/ui-logo/{pool_id}/{client_id}", ui_customization.logo_endpoint, methods=["GET"]),  # ImageUrl
         *oauth2_routes(),  # managed login: /oauth2/*, /login, /logout and the hosted pages (server/oauth2/)
     ]
@@ -195,6 +220,7 @@ def build_app(state: ServerState) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.userpool = state
+    app.state.limiter = api.limiter  # managed login's pages count against the same quotas
     return app
 
 

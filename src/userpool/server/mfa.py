@@ -1,4 +1,5 @@
-"""Multi-factor authentication after the first factor, as Cognito does it.
+"""Multi-factor authentication, as Cognito does it: which methods a pool and a user have,
+and the codes (TOTP, SMS, e-mail) that prove them.
 
 The pool says whether MFA is ``OFF``, ``OPTIONAL`` or ``ON`` (``MfaConfiguration``) and which
 methods it offers: TOTP (``SoftwareTokenMfaConfiguration.Enabled``), SMS
@@ -12,11 +13,8 @@ methods it offers: TOTP (``SoftwareTokenMfaConfiguration.Enabled``), SMS
   ``TotpDevice``, ``TotpPending`` (an associated but not yet verified seed, sealed);
 - the active TOTP seed is ``User.totp_secret_sealed`` (sealed with the master key).
 
-After the first factor, :func:`next_step` picks the challenge: the preferred method, the
-only one, ``SELECT_MFA_TYPE`` among several (``MFAS_CAN_CHOOSE``), or -- when the pool
-requires MFA and the user has nothing usable -- ``MFA_SETUP`` (``MFAS_CAN_SETUP``). In an ``ON``
-pool a user with a phone number (SMS offered) or a verified e-mail (e-mail offered) gets
-codes there without any setup, as Cognito does. SMS and e-mail codes are random, six
+Which challenge a sign-in asks after its first factor is ``signin/mfa_step.py``'s; the
+challenges themselves are ``signin/challenges/``. SMS and e-mail codes are random, six
 digits, single-use, live 3 minutes, and are stored hashed (``codes``); TOTP follows RFC
 6238 (SHA-1, 6 digits, 30 s, one step of tolerance).
 """
@@ -24,27 +22,23 @@ digits, single-use, live 3 minutes, and are stored hashed (``codes``); TOTP foll
 from __future__ import annotations
 
 import hmac
-import json
 from typing import Any
 
 import pyotp
 
-from userpool.server import challenges, codes
+from userpool.server import codes
 from userpool.server.context import Context
 from userpool.server.db import AppClient, Code, User, UserPool
 
 SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
 SMS_MFA = "SMS_MFA"
 EMAIL_OTP = "EMAIL_OTP"
-SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
-MFA_SETUP = "MFA_SETUP"
 METHODS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
 CODE_PURPOSE = {SMS_MFA: codes.MFA_SMS, EMAIL_OTP: codes.MFA_EMAIL}
 MESSAGE_KIND = {SMS_MFA: "MFA_SMS", EMAIL_OTP: "MFA_EMAIL"}
 ATTRIBUTE = {SMS_MFA: "phone_number", EMAIL_OTP: "email"}
 MAX_ANSWERS = 3  # wrong codes one challenge session takes before the user must sign in again
 TOTP_STEP_SECONDS = 30
-DEFAULT_SOURCE = "TokenGeneration_Authentication"
 
 
 # ------------------------------------------------------------------ configuration
@@ -106,68 +100,7 @@ def can_set_up(pool: UserPool) -> list[str]:
     return [m for m in pool_methods(pool) if m in (SOFTWARE_TOKEN_MFA, EMAIL_OTP)] or [m for m in pool_methods(pool)]
 
 
-# ------------------------------------------------------------------ challenges
-
-
-def next_step(
-    ctx: Context, pool: UserPool, client: AppClient, user: User, source: str = DEFAULT_SOURCE
-) -> dict[str, Any] | None:
-    """The MFA challenge this sign-in must answer next, or None when tokens may be issued."""
-    required = mode(pool)
-    if required == "OFF":
-        return None
-    methods = enabled(pool, user)
-    if not methods and required == "ON":
-        methods = automatic(pool, user)
-    if not methods:
-        return setup_challenge(ctx, pool, client, user, source) if required == "ON" else None
-    preferred = settings(user).get("Preferred")
-    if preferred in methods:
-        return challenge(ctx, pool, client, user, preferred, source)
-    if len(methods) == 1:
-        return challenge(ctx, pool, client, user, methods[0], source)
-    return select_challenge(ctx, pool, client, user, methods, source)
-
-
-def _answer(name: str, session: str, parameters: dict[str, str]) -> dict[str, Any]:
-    return {"ChallengeName": name, "Session": session, "ChallengeParameters": parameters}
-
-
-def challenge(
-    ctx: Context, pool: UserPool, client: AppClient, user: User, method: str, source: str,
-    state: dict[str, Any] | None = None, address: str | None = None,
-) -> dict[str, Any]:
-    """Ask for ``method``'s code: for SMS and e-mail, send a fresh one (to ``address`` if given)."""
-    parameters = {"USER_ID_FOR_SRP": user.username}
-    if method in CODE_PURPOSE:
-        details = send_code(ctx, pool, client, user, method, address)
-        parameters["CODE_DELIVERY_DELIVERY_MEDIUM"] = details["DeliveryMedium"]
-        parameters["CODE_DELIVERY_DESTINATION"] = details["Destination"]
-    elif settings(user).get("TotpDevice"):
-        parameters["FRIENDLY_DEVICE_NAME"] = settings(user)["TotpDevice"]
-    session = challenges.open_session(
-        ctx, client, user, user.username, method, {"source": source, "attempts": 0, **(state or {})}
-    )
-    return _answer(method, session, parameters)
-
-
-def select_challenge(
-    ctx: Context, pool: UserPool, client: AppClient, user: User, methods: list[str], source: str
-) -> dict[str, Any]:
-    session = challenges.open_session(
-        ctx, client, user, user.username, SELECT_MFA_TYPE, {"source": source, "choices": methods}
-    )
-    return _answer(SELECT_MFA_TYPE, session, {"MFAS_CAN_CHOOSE": json.dumps(methods), "USER_ID_FOR_SRP": user.username})
-
-
-def setup_challenge(
-    ctx: Context, pool: UserPool, client: AppClient, user: User, source: str, state: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    methods = can_set_up(pool)
-    session = challenges.open_session(
-        ctx, client, user, user.username, MFA_SETUP, {"source": source, "choices": methods, **(state or {})}
-    )
-    return _answer(MFA_SETUP, session, {"MFAS_CAN_SETUP": json.dumps(methods), "USER_ID_FOR_SRP": user.username})
+# ------------------------------------------------------------------ codes
 
 
 def send_code(

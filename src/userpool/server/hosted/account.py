@@ -49,7 +49,7 @@ async def get_signup(request: Request) -> Response:
 
 
 async def post_signup(request: Request) -> Response:
-    return await handle(request, submit_signup, post=True)
+    return await handle(request, submit_signup, post=True, counts_as="SignUp")
 
 
 def show_signup(ctx: Context, page: Page, *, error: str | None = None, status: int = 200) -> Response:
@@ -81,7 +81,7 @@ def submit_signup(ctx: Context, page: Page) -> Response:
 
 
 async def post_confirm(request: Request) -> Response:
-    return await handle(request, submit_confirm, post=True)
+    return await handle(request, submit_confirm, post=True, counts_as="ConfirmSignUp")
 
 
 async def get_confirm(request: Request) -> Response:
@@ -108,7 +108,7 @@ def submit_confirm(ctx: Context, page: Page) -> Response:
 
 
 async def post_resend(request: Request) -> Response:
-    return await handle(request, submit_resend, post=True)
+    return await handle(request, submit_resend, post=True, counts_as="ResendConfirmationCode")
 
 
 def submit_resend(ctx: Context, page: Page) -> Response:
@@ -130,7 +130,7 @@ async def get_forgot(request: Request) -> Response:
 
 
 async def post_forgot(request: Request) -> Response:
-    return await handle(request, submit_forgot, post=True)
+    return await handle(request, submit_forgot, post=True, counts_as="ForgotPassword")
 
 
 def _forgot_page(ctx: Context, page: Page, **values: Any) -> Response:
@@ -151,7 +151,7 @@ def submit_forgot(ctx: Context, page: Page) -> Response:
 
 
 async def post_reset(request: Request) -> Response:
-    return await handle(request, submit_reset, post=True)
+    return await handle(request, submit_reset, post=True, counts_as="ConfirmForgotPassword")
 
 
 def submit_reset(ctx: Context, page: Page) -> Response:

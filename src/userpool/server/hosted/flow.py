@@ -14,11 +14,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.hosted import pages
 from userpool.server.oauth2 import authorize, http
-from userpool.server.oauth2.cookies import CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE, CookieJar, cookie_options
+from userpool.server.oauth2.cookies import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_SECONDS,
+    CookieJar,
+    cookie_options,
+    session_cookie_name,
+)
 from userpool.server.oauth2.errors import OAuthError, PageError, RedirectError
 from userpool.server.oauth2.request import AuthorizeRequest
 
@@ -33,7 +41,6 @@ class Page:
     secure: bool
     jar: CookieJar
     csrf_secret: str
-    session_cookie: str | None
     new_csrf: bool = False
     client: AppClient | None = None
     req: AuthorizeRequest | None = None
@@ -55,13 +62,14 @@ class Page:
                             **{**self.values, **values})
 
 
-async def handle(request: Request, handler: PageHandler, *, post: bool) -> Response:
+async def handle(request: Request, handler: PageHandler, *, post: bool, counts_as: str | None = None) -> Response:
+    """Run a page handler; ``counts_as`` is the Cognito operation a POST stands for (quotas, timing)."""
     state = http.state_of(request)
     jar = CookieJar.for_sealer(state.sealer)
     cookie_secret = request.cookies.get(CSRF_COOKIE)
     page = Page(
         params=http.query(request), form={}, host=http.host_name(request), secure=state.config.tls, jar=jar,
-        csrf_secret=cookie_secret or jar.new_csrf_secret(), session_cookie=request.cookies.get(SESSION_COOKIE),
+        csrf_secret=cookie_secret or jar.new_csrf_secret(),
         new_csrf=not cookie_secret,
     )
     if post:
@@ -74,7 +82,10 @@ async def handle(request: Request, handler: PageHandler, *, post: bool) -> Respo
         if not jar.csrf_ok(cookie_secret, page.form.get(CSRF_FIELD)):
             return pages.error_page("The form has expired or did not come from this site. Go back and try again.", 403)
     try:
-        response = await http.run(request, lambda ctx: handler(ctx, page))
+        response = await http.run(request, lambda ctx: handler(ctx, page), counts_as=counts_as if post else None,
+                                  client_id=page.params.get("client_id"))
+    except errors.TooManyRequests:
+        response = pages.error_page("Too many requests. Wait a moment and try again.", 429)
     except PageError as exc:
         response = pages.error_page(exc.message, exc.status)
     except RedirectError as exc:
@@ -84,12 +95,15 @@ async def handle(request: Request, handler: PageHandler, *, post: bool) -> Respo
     return response
 
 
-def set_session(response: Response, page: Page, handle: str) -> None:
-    from userpool.server.oauth2.cookies import SESSION_SECONDS
-
-    response.set_cookie(SESSION_COOKIE, page.jar.sign(handle, "session"),
-                        **cookie_options(page.secure, SESSION_SECONDS))  # type: ignore[arg-type]
+def set_session(response: Response, page: Page, handle: str, pool_id: str) -> None:
+    set_cookie_session(response, page.jar, handle, pool_id, page.secure)
 
 
-def clear_session(response: Response, secure: bool) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=secure, httponly=True, samesite="lax")
+def set_cookie_session(response: Response, jar: CookieJar, handle: str, pool_id: str, secure: bool) -> None:
+    """The pool's signed session cookie (HttpOnly, SameSite=Lax, Secure over TLS)."""
+    response.set_cookie(session_cookie_name(pool_id), jar.sign(handle, "session"),
+                        **cookie_options(secure, SESSION_SECONDS))  # type: ignore[arg-type]
+
+
+def clear_session(response: Response, pool_id: str, secure: bool) -> None:
+    response.delete_cookie(session_cookie_name(pool_id), path="/", secure=secure, httponly=True, samesite="lax")

@@ -46,7 +46,7 @@ async def get_login(request: Request) -> Response:
 
 
 async def post_login(request: Request) -> Response:
-    return await handle(request, submit, post=True)
+    return await handle(request, submit, post=True, counts_as="InitiateAuth")
 
 
 def can_sign_up(ctx: Context, client: AppClient) -> bool:
@@ -71,7 +71,7 @@ def submit(ctx: Context, page: Page) -> Response:
     password = page.form.get("password", "")
     if not username or not password:
         return show_login(ctx, page, error="Please enter your username and password.", status=400, username=username)
-    outcome = attempt(ctx, lambda: signin.password(ctx, client, username, password))
+    outcome = attempt(ctx, lambda: signin.password(ctx, client, username, password, response.options_for(req)))
     if isinstance(outcome, errors.CognitoError):
         return refused(ctx, page, outcome, username)
     return advance(ctx, page, client, req, username, outcome)
@@ -186,7 +186,8 @@ def answer_step(ctx: Context, page: Page, client: AppClient, req: AuthorizeReque
         responses = answers_for(step, page.form)
     except StepInput as exc:
         return step_page(page, step, error=str(exc), status=400)
-    outcome = attempt(ctx, lambda: signin.answer(ctx, client, step["c"], session, username, responses))
+    outcome = attempt(ctx, lambda: signin.answer(ctx, client, step["c"], session, username, responses,
+                                                 response.options_for(req)))
     if isinstance(outcome, errors.CognitoError):
         if outcome.name == "NotAuthorizedException" and "session" in outcome.message.lower():
             return show_login(ctx, page, error=_INVALID_SESSION, status=400)
@@ -211,7 +212,8 @@ def answer_setup(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequ
             return again("The code is not correct. Enter the current code from your authenticator app.")
         return show_login(ctx, page, error=verified.message or _INVALID_SESSION, status=400)
     session = str(verified.get("Session") or "")
-    outcome = attempt(ctx, lambda: signin.answer(ctx, client, "MFA_SETUP", session, str(step["u"]), {}))
+    outcome = attempt(ctx, lambda: signin.answer(ctx, client, "MFA_SETUP", session, str(step["u"]), {},
+                                                 response.options_for(req)))
     if isinstance(outcome, errors.CognitoError):
         return refused(ctx, page, outcome, str(step["u"]))
     return advance(ctx, page, client, req, str(step["u"]), outcome)
@@ -225,5 +227,5 @@ def finish(ctx: Context, page: Page, req: AuthorizeRequest, result: dict[str, An
     handle_ = sessions.start(ctx, user, auth_time)
     location = response.redirect_location(ctx, req, user, result, auth_time)
     answer = http.redirect(location)
-    set_session(answer, page, handle_)
+    set_session(answer, page, handle_, user.pool_id)
     return answer

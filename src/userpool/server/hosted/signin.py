@@ -1,37 +1,33 @@
-"""The hosted page's calls into sign-in: the same operations an app calls, run in-process.
+"""The hosted page's calls into sign-in: the same code an app's calls run, in-process.
 
-The page never has its own copy of sign-in rules: a password goes through InitiateAuth's
-USER_PASSWORD_AUTH handling, each answer through RespondToAuthChallenge's, MFA setup through
-AssociateSoftwareToken / VerifySoftwareToken. The hosted page is the server itself, so it
-adds the SECRET_HASH a client with a secret would send.
+A password and each challenge answer go through ``userpool.server.signin``'s entry for the
+hosted page (the wire pipeline less the two rules Cognito's hosted UI is not subject to,
+ExplicitAuthFlows and SECRET_HASH), with the authorization request's scopes and nonce for the
+tokens and PreTokenGeneration's ``TokenGeneration_HostedAuth`` source. Authenticator setup
+inside MFA_SETUP is AssociateSoftwareToken / VerifySoftwareToken with the Session, as an app
+does it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from userpool import srp
-from userpool.server import pools
+from userpool.server import signin
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.operations import HANDLERS
+from userpool.server.tokens import TokenOptions
 
 
-def _secret_hash(ctx: Context, client: AppClient, username: str) -> dict[str, str]:
-    secret = pools.client_secret(ctx, client)
-    return {"SECRET_HASH": srp.secret_hash(secret, username, client.id)} if secret else {}
+def password(ctx: Context, client: AppClient, username: str, password_: str, options: TokenOptions) -> dict[str, Any]:
+    return signin.start_password_sign_in(ctx, client.id, username, password_, token_options=options,
+                                         trigger_source_hint=signin.names.TOKENS_HOSTED_AUTH)
 
 
-def password(ctx: Context, client: AppClient, username: str, password_: str) -> dict[str, Any]:
-    params = {"USERNAME": username, "PASSWORD": password_, **_secret_hash(ctx, client, username)}
-    return HANDLERS["InitiateAuth"](ctx, {"ClientId": client.id, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": params})
-
-
-def answer(ctx: Context, client: AppClient, challenge: str, session: str, username: str, responses: dict[str, str]) -> dict[str, Any]:
-    body = {"USERNAME": username, **responses, **_secret_hash(ctx, client, username)}
-    return HANDLERS["RespondToAuthChallenge"](
-        ctx, {"ClientId": client.id, "ChallengeName": challenge, "Session": session, "ChallengeResponses": body}
-    )
+def answer(ctx: Context, client: AppClient, challenge: str, session: str, username: str, responses: dict[str, str],
+           options: TokenOptions) -> dict[str, Any]:
+    return signin.respond_to_challenge(ctx, client.id, challenge, session, {"USERNAME": username, **responses},
+                                       token_options=options, trigger_source_hint=signin.names.TOKENS_HOSTED_AUTH)
 
 
 def associate_totp(ctx: Context, session: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ _HOST = re.compile(r"[A-Za-z0-9.\-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 def routes() -> list[BaseRoute]:
     from userpool.server.hosted import account, login
-    from userpool.server.oauth2 import authorize, logout, revoke, token, userinfo
+    from userpool.server.oauth2 import authorize, federation, logout, revoke, token, userinfo
 
     return [
         Route("/oauth2/authorize", authorize.endpoint, methods=["GET"]),
@@ -27,6 +27,7 @@ def routes() -> list[BaseRoute]:
         Route("/oauth2/userInfo", userinfo.endpoint, methods=["GET", "POST"]),
         Route("/oauth2/revoke", revoke.endpoint, methods=["POST"]),
         Route("/logout", logout.endpoint, methods=["GET"]),
+        Route(federation.CALLBACK_PATH, federation.callback, methods=["GET"]),
         Route("/login", login.get_login, methods=["GET"]),
         Route("/login", login.post_login, methods=["POST"]),
         Route("/signup", account.get_signup, methods=["GET"]),

@@ -1,8 +1,8 @@
 """``GET /oauth2/authorize``: check the request, then either answer at once for a browser that
 is signed in (the session cookie) or send it to the sign-in page with the same parameters.
 
-``identity_provider=COGNITO`` (or none) means the pool's own users; a named federated
-provider is refused with ``invalid_request`` since this server does not federate yet.
+``identity_provider=COGNITO`` (or none) means the pool's own users; another provider's name,
+or an ``idp_identifier``, sends the browser to that provider (:mod:`federation`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from starlette.responses import Response
 
 from userpool.server.context import Context
 from userpool.server.db import AppClient
-from userpool.server.oauth2 import clients, http, request, response, sessions
-from userpool.server.oauth2.cookies import SESSION_COOKIE, SESSION_SECONDS, CookieJar
+from userpool.server.oauth2 import clients, federation, http, request, response, sessions
+from userpool.server.oauth2.cookies import SESSION_SECONDS, CookieJar, session_cookie_name
 from userpool.server.oauth2.errors import INVALID_REQUEST, LOGIN_REQUIRED, PageError, RedirectError
 from userpool.server.oauth2.request import AuthorizeRequest
 
@@ -31,10 +31,7 @@ def authorization(ctx: Context, params: Mapping[str, str], host: str) -> tuple[A
     client, redirect_uri = request.check_client(client, params)
     try:
         req = request.parse(client, redirect_uri, params)
-        provider = req.identity_provider
-        if provider is not None and provider != clients.COGNITO:
-            raise RedirectError(INVALID_REQUEST, f"Identity provider {provider} is not available on this server")
-        if clients.COGNITO not in clients.identity_providers(client):
+        if not req.federated and clients.COGNITO not in clients.identity_providers(client):
             raise RedirectError(INVALID_REQUEST, "The app client does not support sign-in with the user pool")
     except RedirectError as exc:
         exc.redirect_uri, exc.state = redirect_uri, request.single(params, "state")
@@ -48,8 +45,9 @@ def error_redirect(exc: RedirectError) -> Response:
                                                              "state": exc.state}))
 
 
-def session_handle(jar: CookieJar, cookie: str | None) -> str | None:
-    value = jar.read(cookie, "session", SESSION_SECONDS)
+def session_handle(jar: CookieJar, cookies: Mapping[str, str], pool_id: str) -> str | None:
+    """The session handle in this pool's signed cookie (None when absent, forged or old)."""
+    value = jar.read(cookies.get(session_cookie_name(pool_id)), "session", SESSION_SECONDS)
     return value if isinstance(value, str) else None
 
 
@@ -58,25 +56,31 @@ async def endpoint(request_: Request) -> Response:
 
     params = http.query(request_)
     jar = CookieJar.for_sealer(http.state_of(request_).sealer)
-    handle = session_handle(jar, request_.cookies.get(SESSION_COOKIE))
+    cookies = dict(request_.cookies)
     host = http.host_name(request_)
     try:
-        return await http.run(request_, lambda ctx: _authorize(ctx, params, host, handle))
+        outcome = await http.run(request_, lambda ctx: _authorize(ctx, params, host, jar, cookies))
+        if isinstance(outcome, federation.Plan):
+            return await federation.to_provider(request_, jar, outcome)
+        return outcome
     except PageError as exc:
         return error_page(exc.message, exc.status)
     except RedirectError as exc:
         return error_redirect(exc)
 
 
-def _authorize(ctx: Context, params: Mapping[str, str], host: str, handle: str | None) -> Response:
+def _authorize(
+    ctx: Context, params: Mapping[str, str], host: str, jar: CookieJar, cookies: Mapping[str, str]
+) -> Response | federation.Plan:
     client, req = authorization(ctx, params, host)
+    if req.federated:
+        return federation.plan(ctx, client, req)
+    handle = session_handle(jar, cookies, client.pool_id)
     signed_in = sessions.current(ctx, handle, client.pool_id) if "login" not in req.prompt else None
     if signed_in is not None:
         row, user = signed_in
         result = response.mint(ctx, req, user, row.auth_time)
         return http.redirect(response.redirect_location(ctx, req, user, result, row.auth_time))
     if "none" in req.prompt:
-        error = RedirectError(LOGIN_REQUIRED)
-        error.redirect_uri, error.state = req.redirect_uri, req.state
-        raise error
+        raise req.refuse(LOGIN_REQUIRED)
     return http.redirect("/login?" + urlencode(req.raw))

@@ -9,9 +9,10 @@ redemptions cannot both win. A code presented again revokes what it had issued (
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 
 from userpool.server.context import Context
 from userpool.server.db import AppClient, OAuthCode, TokenFamily, User
@@ -58,10 +59,9 @@ def redeem(ctx: Context, client: AppClient, code: str | None, redirect_uri: str 
     if row.used_at is not None:
         _revoke_issued(ctx, row)
         raise _Replayed()
-    claimed = ctx.db.execute(
-        update(OAuthCode).where(OAuthCode.code_hash == digest, OAuthCode.used_at.is_(None)).values(used_at=ctx.now)
-    ).rowcount
-    if claimed != 1:
+    claim = update(OAuthCode).where(OAuthCode.code_hash == digest, OAuthCode.used_at.is_(None)).values(used_at=ctx.now)
+    claimed = cast("CursorResult[Any]", ctx.db.execute(claim, execution_options={"synchronize_session": False}))
+    if claimed.rowcount != 1:
         raise _Replayed()
     if row.expires_at <= ctx.now:
         raise _Refused("Authorization code has expired")

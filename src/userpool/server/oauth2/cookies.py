@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from userpool.server.sealing import Sealer
 
-SESSION_COOKIE = "cognito"  # Cognito's own name for its managed-login session cookie
+SESSION_COOKIE = "cognito"  # Cognito's name for its managed-login session cookie; here one per pool
 CSRF_COOKIE = "XSRF-TOKEN"
 CSRF_FIELD = "_csrf"
 SESSION_SECONDS = 3600  # Cognito's managed-login session lasts one hour
@@ -65,6 +65,11 @@ class CookieJar:
             return False
         value = self.read(form_token, "csrf", CSRF_SECONDS)
         return isinstance(value, str) and hmac.compare_digest(value.encode(), cookie_secret.encode())
+
+
+def session_cookie_name(pool_id: str) -> str:
+    """One server hosts many pools on one address: each pool's session has its own cookie."""
+    return f"{SESSION_COOKIE}-{pool_id}"
 
 
 def cookie_options(secure: bool, max_age: int | None) -> dict[str, object]:

@@ -4,7 +4,7 @@ JSON and redirect answers, and which pool a Host header names."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
@@ -12,10 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from userpool.server import errors
+from userpool.server import enumeration, errors
 from userpool.server.context import Context, ServerState
 from userpool.server.oauth2.errors import INVALID_REQUEST, OAuthError
 from userpool.server.ops import domains
+from userpool.server.ratelimit import RateLimiter
 
 T = TypeVar("T")
 MAX_FORM_BYTES = 16 * 1024  # far above any real sign-in form; oversize bodies are refused unread
@@ -83,8 +84,26 @@ def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T]) -> T:
     raise failure
 
 
-async def run(request: Request, fn: Callable[[Context], T]) -> T:
-    return await run_in_threadpool(run_sync, state_of(request), source_ip(request), fn)
+async def run(request: Request, fn: Callable[[Context], T], *, counts_as: str | None = None,
+              client_id: str | None = None) -> T:
+    """``fn`` in one transaction in a worker thread. ``counts_as`` names the Cognito operation
+    whose quota the request uses (TooManyRequestsException past it, before any work) and whose
+    minimum response time it keeps (enumeration.py), as the wire API does."""
+    started = time.perf_counter()
+    state, ip = state_of(request), source_ip(request)
+
+    def limited(ctx_fn: Callable[[Context], T]) -> T:
+        if counts_as is not None:
+            limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+            if limiter is not None:
+                limiter.check(counts_as, {"ClientId": client_id or ""}, ip)
+        return run_sync(state, ip, ctx_fn)
+
+    try:
+        return await run_in_threadpool(limited, fn)
+    finally:
+        if counts_as is not None:
+            await enumeration.pad_response(counts_as, started)
 
 
 def oauth_error(exc: OAuthError) -> Response:
@@ -98,7 +117,7 @@ def json_answer(body: dict[str, Any]) -> Response:
     return JSONResponse(body, headers=NO_STORE)
 
 
-def with_params(uri: str, params: dict[str, str | None], *, fragment: bool = False) -> str:
+def with_params(uri: str, params: Mapping[str, str | None], *, fragment: bool = False) -> str:
     """``uri`` with ``params`` added to its query (or as its fragment, for the implicit grant)."""
     encoded = urlencode({k: v for k, v in params.items() if v is not None})
     if fragment:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from userpool.server.context import Context
 from userpool.server.oauth2 import clients, http, request, sessions
 from userpool.server.oauth2.authorize import session_handle
-from userpool.server.oauth2.cookies import SESSION_COOKIE, CookieJar
+from userpool.server.oauth2.cookies import CookieJar
 from userpool.server.oauth2.errors import PageError
 
 
@@ -22,18 +22,19 @@ async def endpoint(request_: Request) -> Response:
     from userpool.server.hosted.pages import error_page
 
     state = http.state_of(request_)
-    handle = session_handle(CookieJar.for_sealer(state.sealer), request_.cookies.get(SESSION_COOKIE))
+    jar, cookies = CookieJar.for_sealer(state.sealer), dict(request_.cookies)
     params, host = http.query(request_), http.host_name(request_)
     try:
-        location = await http.run(request_, lambda ctx: sign_out(ctx, params, host, handle))
+        location, pool_id = await http.run(request_, lambda ctx: sign_out(ctx, params, host, jar, cookies))
     except PageError as exc:
         return error_page(exc.message, exc.status)
     answer = http.redirect(location)
-    clear_session(answer, state.config.tls)
+    clear_session(answer, pool_id, state.config.tls)
     return answer
 
 
-def sign_out(ctx: Context, params: Mapping[str, str], host: str, handle: str | None) -> str:
+def sign_out(ctx: Context, params: Mapping[str, str], host: str, jar: CookieJar, cookies: Mapping[str, str]) -> tuple[str, str]:
+    """Where to send the browser, and the pool whose session ended."""
     client = clients.find(ctx.db, request.single(params, "client_id"))
     pool_id = http.domain_pool(ctx, host)
     if client is None or (pool_id is not None and client.pool_id != pool_id):
@@ -48,5 +49,5 @@ def sign_out(ctx: Context, params: Mapping[str, str], host: str, handle: str | N
         if redirect_uri is None or not clients.callback_registered(client, redirect_uri):
             raise PageError("Give a registered logout_uri, or a registered redirect_uri with the sign-in parameters.")
         location = "/login?" + urlencode({k: params[k] for k in request.CARRIED if params.get(k)})
-    sessions.end(ctx, handle)
-    return location
+    sessions.end(ctx, session_handle(jar, cookies, client.pool_id))
+    return location, client.pool_id

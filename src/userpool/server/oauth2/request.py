@@ -40,10 +40,22 @@ class AuthorizeRequest:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     identity_provider: str | None = None
+    idp_identifier: str | None = None
     login_hint: str | None = None
     prompt: tuple[str, ...] = ()
     lang: str | None = None
     raw: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def federated(self) -> bool:
+        """Does the request name a third-party identity provider (not the pool's own users)?"""
+        return self.idp_identifier is not None or self.identity_provider not in (None, "COGNITO")
+
+    def refuse(self, error: str, description: str | None = None) -> RedirectError:
+        """An error to send back to the app's (already checked) redirect_uri."""
+        exc = RedirectError(error, description)
+        exc.redirect_uri, exc.state = self.redirect_uri, self.state
+        return exc
 
     @property
     def query(self) -> str:
@@ -104,7 +116,8 @@ def parse(client: AppClient, redirect_uri: str, params: Mapping[str, str]) -> Au
         nonce=single(params, "nonce"),
         code_challenge=challenge,
         code_challenge_method=method if challenge else None,
-        identity_provider=single(params, "identity_provider") or single(params, "idp_identifier"),
+        identity_provider=single(params, "identity_provider"),
+        idp_identifier=single(params, "idp_identifier"),
         login_hint=single(params, "login_hint"),
         prompt=prompt,
         lang=single(params, "lang"),

@@ -13,8 +13,9 @@ from userpool.server.db import User
 from userpool.server.oauth2 import codes
 from userpool.server.oauth2.http import with_params
 from userpool.server.oauth2.request import AuthorizeRequest
+from userpool.server.signin import names
 
-HOSTED_SOURCE = "TokenGeneration_HostedAuth"  # PreTokenGeneration's triggerSource for managed login
+HOSTED_SOURCE = names.TOKENS_HOSTED_AUTH  # PreTokenGeneration's triggerSource for managed login
 
 
 def options_for(req: AuthorizeRequest) -> tokens.TokenOptions:

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.oauth2 import clients, http
@@ -29,7 +30,10 @@ GRANTS: dict[str, Grant] = {
 async def endpoint(request: Request) -> Response:
     try:
         form = await http.read_form(request)
-        body = await http.run(request, lambda ctx: exchange(ctx, request, form))
+        body = await http.run(request, lambda ctx: exchange(ctx, request, form), counts_as="GetTokensFromRefreshToken",
+                              client_id=form.get("client_id"))
+    except errors.TooManyRequests:
+        return http.oauth_error(OAuthError("slow_down", "Rate exceeded", status=429))
     except http.FormTooLarge:
         return http.oauth_error(OAuthError(INVALID_REQUEST, "The request body is too large"))
     except OAuthError as exc:

@@ -97,12 +97,17 @@ def _check_identifiers(db: Session, pool_id: str, name: str, identifiers: list[s
         raise errors.InvalidParameter(f"The IdpIdentifier {clash.identifier} is already used by another identity provider.")
 
 
+def secrets_context(idp: IdentityProvider) -> str:
+    """What the sealed secrets are bound to (``keyadmin`` re-seals them with it)."""
+    return f"idp-secrets:{idp.pool_id}:{idp.name}"
+
+
 def _seal(ctx: Context, idp: IdentityProvider, details: dict[str, str]) -> None:
     """Keep the non-secret details readable, the secret ones sealed (bound to pool and name)."""
     secrets = {k: details[k] for k in SECRET_DETAILS if k in details}
     idp.details = {k: v for k, v in details.items() if k not in SECRET_DETAILS}
     idp.client_secret_sealed = (
-        ctx.sealer.seal(json.dumps(secrets).encode(), f"idp-secrets:{idp.pool_id}:{idp.name}") if secrets else None
+        ctx.sealer.seal(json.dumps(secrets).encode(), secrets_context(idp)) if secrets else None
     )
 
 
@@ -110,7 +115,7 @@ def provider_details(ctx: Context, idp: IdentityProvider) -> dict[str, str]:
     """The whole ProviderDetails, secrets opened (for Describe and for the token exchange)."""
     details = dict(idp.details)
     if idp.client_secret_sealed:
-        details.update(json.loads(ctx.sealer.open(idp.client_secret_sealed, f"idp-secrets:{idp.pool_id}:{idp.name}")))
+        details.update(json.loads(ctx.sealer.open(idp.client_secret_sealed, secrets_context(idp))))
     return details
 
 

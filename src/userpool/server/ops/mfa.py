@@ -1,30 +1,24 @@
-"""MFA operations and challenge answers: SetUserPoolMfaConfig, GetUserPoolMfaConfig,
-AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference, AdminSetUserMFAPreference,
-SetUserSettings, AdminSetUserSettings, and the SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP,
-SELECT_MFA_TYPE and MFA_SETUP answers to RespondToAuthChallenge.
+"""MFA operations: SetUserPoolMfaConfig, GetUserPoolMfaConfig, AssociateSoftwareToken,
+VerifySoftwareToken, SetUserMFAPreference, AdminSetUserMFAPreference, SetUserSettings,
+AdminSetUserSettings.
 
-A wrong code counts toward the account lockout like a wrong password and is committed
-(``persist=True``); the challenge session stays usable for another try -- Cognito and Amplify
-let the user re-enter a code in the same sign-in -- up to ``mfa.MAX_ANSWERS`` wrong codes,
-after which the session is gone and the user signs in again.
+The MFA challenges of a sign-in are issued and answered in ``server/signin/challenges/``;
+AssociateSoftwareToken and VerifySoftwareToken also work inside one (MFA_SETUP's Session).
 """
 
 from __future__ import annotations
 
 import copy
-import re
-from typing import Any, NoReturn
+from typing import Any
 
-from userpool.server import audit, challenges, errors, lockout, mfa, pools, tokens, users
+from userpool.server import audit, challenges, errors, mfa, pools, resolve, tokens, users
 from userpool.server.challenges import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
-from userpool.server.ops import auth
+from userpool.server.signin.names import MFA_SETUP
 
 _CONFIG_KEYS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "WebAuthnConfiguration")
 _SETTINGS = {"SMSMfaSettings": mfa.SMS_MFA, "SoftwareTokenMfaSettings": mfa.SOFTWARE_TOKEN_MFA, "EmailMfaSettings": mfa.EMAIL_OTP}
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_WRONG_CODE = "Invalid code or auth state for the user."
 
 
 # ------------------------------------------------------------------ pool configuration
@@ -69,10 +63,8 @@ def _one_of(req: dict[str, Any]) -> None:
 
 
 def _setup_session(ctx: Context, handle: str) -> tuple[Pending, User, AppClient]:
-    pending = challenges.take_session(ctx, handle, None, mfa.MFA_SETUP)
-    user = ctx.db.get(User, pending.row.user_id) if pending.row.user_id is not None else None
-    if user is None:
-        raise errors.NotAuthorized("Invalid session for the user.", persist=True)
+    """MFA_SETUP's Session, its user and its app client (the call itself names no client)."""
+    pending, user = resolve.challenge_session(ctx, handle, None, MFA_SETUP)
     return pending, user, pools.get_client(ctx.db, pending.row.client_id)
 
 
@@ -91,7 +83,7 @@ def associate_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any
     if mfa.SOFTWARE_TOKEN_MFA not in pending.state.get("choices", []):
         raise errors.InvalidParameter("Software token MFA is not enabled for this user pool.")
     state = {**pending.state, "totp": {"secret": secret, "verified": False}}
-    session = challenges.open_session(ctx, client, user, user.username, mfa.MFA_SETUP, state)
+    session = challenges.open_session(ctx, client, user, user.username, MFA_SETUP, state)
     return {"SecretCode": secret, "Session": session}
 
 
@@ -123,7 +115,7 @@ def verify_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     if step is None:
         raise errors.EnableSoftwareTokenMFA("Code mismatch")  # rolled back: the Session stays valid
     state = {**pending.state, "totp": {**totp, "verified": True, "step": step, "device": device}}
-    session = challenges.open_session(ctx, client, user, user.username, mfa.MFA_SETUP, state)
+    session = challenges.open_session(ctx, client, user, user.username, MFA_SETUP, state)
     return {"Status": "SUCCESS", "Session": session}
 
 
@@ -175,14 +167,14 @@ def _apply_preferences(ctx: Context, pool: UserPool, user: User, req: dict[str, 
 
 
 def set_user_mfa_preference(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    user, _ = tokens.user_from_access_token(ctx, req["AccessToken"])
-    _apply_preferences(ctx, pools.get_pool(ctx.db, user.pool_id), user, req)
+    pool, user = resolve.token_user(ctx, req)
+    _apply_preferences(ctx, pool, user, req)
     return {}
 
 
 def admin_set_user_mfa_preference(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    _apply_preferences(ctx, pool, users.require_user(ctx.db, pool, req["Username"]), req)
+    pool, user = resolve.admin_user(ctx, req)
+    _apply_preferences(ctx, pool, user, req)
     return {}
 
 
@@ -205,138 +197,12 @@ def _apply_settings(ctx: Context, pool: UserPool, user: User, options: list[dict
 
 
 def set_user_settings(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    user, _ = tokens.user_from_access_token(ctx, req["AccessToken"])
-    _apply_settings(ctx, pools.get_pool(ctx.db, user.pool_id), user, req["MFAOptions"])
+    pool, user = resolve.token_user(ctx, req)
+    _apply_settings(ctx, pool, user, req["MFAOptions"])
     return {}
 
 
 def admin_set_user_settings(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    _apply_settings(ctx, pool, users.require_user(ctx.db, pool, req["Username"]), req["MFAOptions"])
+    pool, user = resolve.admin_user(ctx, req)
+    _apply_settings(ctx, pool, user, req["MFAOptions"])
     return {}
-
-
-# ------------------------------------------------------------------ challenge answers
-
-
-def _take(
-    ctx: Context, client: AppClient, answers: dict[str, Any], session: str | None, challenge: str
-) -> tuple[Pending, User]:
-    pending = challenges.take_session(ctx, session, client, challenge)
-    user = ctx.db.get(User, pending.row.user_id) if pending.row.user_id is not None else None
-    if user is None:
-        raise errors.NotAuthorized("Invalid session for the user.", persist=True)
-    pools.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user.username)
-    if not user.enabled:
-        raise errors.NotAuthorized("User is disabled.", persist=True)
-    return pending, user
-
-
-def _wrong_code(ctx: Context, pool: UserPool, client: AppClient, user: User, pending: Pending) -> NoReturn:
-    """Count the failure (lockout), keep the session for another try while tries remain."""
-    lockout.record_failure(user, ctx.now)
-    attempts = int(pending.state.get("attempts", 0)) + 1
-    if attempts < mfa.MAX_ANSWERS:
-        challenges.keep(ctx, pending, {**pending.state, "attempts": attempts})
-    audit.event("sign_in_failure", pool=pool.id, client=client.id, user=user.sub, reason="bad_mfa_code",
-                challenge=pending.row.challenge, ip=ctx.source_ip)
-    raise errors.CodeMismatch(_WRONG_CODE, persist=True)
-
-
-def _source(pending: Pending) -> str:
-    return str(pending.state.get("source") or mfa.DEFAULT_SOURCE)
-
-
-def software_token_mfa(
-    ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None
-) -> dict[str, Any]:
-    # Legacy clients send the TOTP code as both SOFTWARE_TOKEN_MFA_CODE and SMS_MFA_CODE.
-    code = answers.get("SOFTWARE_TOKEN_MFA_CODE") or answers.get("SMS_MFA_CODE")
-    if not code:
-        raise errors.InvalidParameter("Missing required parameter SOFTWARE_TOKEN_MFA_CODE")
-    pending, user = _take(ctx, client, answers, session, mfa.SOFTWARE_TOKEN_MFA)
-    lockout.check_not_locked(user, ctx.now)
-    secret = mfa.active_secret(ctx, user)
-    if secret is None:
-        raise errors.SoftwareTokenMFANotFound("Software token MFA has not been set up for the user.", persist=True)
-    step = mfa.totp_step(secret, code, ctx.now, after=mfa.settings(user).get("TotpLastStep"))
-    if step is None:
-        _wrong_code(ctx, pool, client, user, pending)
-    mfa.save(user, TotpLastStep=step)
-    return auth.issue_tokens(ctx, pool, client, user, source=_source(pending))
-
-
-def _code_answer(
-    ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None, method: str, key: str
-) -> tuple[Pending, User]:
-    code = answers.get(key)
-    if not code:
-        raise errors.InvalidParameter(f"Missing required parameter {key}")
-    pending, user = _take(ctx, client, answers, session, method)
-    lockout.check_not_locked(user, ctx.now)
-    outcome = mfa.check_code(ctx, user, method, code)
-    if outcome == "expired":
-        raise errors.ExpiredCode("Your code has expired; sign in again to get a new one.", persist=True)
-    if outcome != "ok":
-        _wrong_code(ctx, pool, client, user, pending)
-    return pending, user
-
-
-def sms_mfa(ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None) -> dict[str, Any]:
-    pending, user = _code_answer(ctx, pool, client, answers, session, mfa.SMS_MFA, "SMS_MFA_CODE")
-    return auth.issue_tokens(ctx, pool, client, user, source=_source(pending))
-
-
-def email_otp(ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None) -> dict[str, Any]:
-    pending, user = _code_answer(ctx, pool, client, answers, session, mfa.EMAIL_OTP, "EMAIL_OTP_CODE")
-    address = pending.state.get("setup_email")
-    if address:  # e-mail MFA set up during sign-in: the address is now the user's, verified
-        users.put_attribute(user, "email", address)
-        users.put_attribute(user, "email_verified", "true")
-        users.check_alias_unique(ctx, pool, user)
-        mfa.enable(user, mfa.EMAIL_OTP)
-        users.touch(ctx, user)
-    return auth.issue_tokens(ctx, pool, client, user, source=_source(pending))
-
-
-def select_mfa_type(
-    ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None
-) -> dict[str, Any]:
-    choice = answers.get("ANSWER") or ""
-    pending, user = _take(ctx, client, answers, session, mfa.SELECT_MFA_TYPE)
-    if choice not in pending.state.get("choices", []):
-        raise errors.InvalidParameter(f"Invalid MFA type {choice!r}: expected one of {', '.join(pending.state.get('choices', []))}")
-    return mfa.challenge(ctx, pool, client, user, choice, _source(pending))
-
-
-def mfa_setup(ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None) -> dict[str, Any]:
-    """Finish MFA_SETUP: TOTP verified through VerifySoftwareToken with the Session, or an
-    ``EMAIL`` address to receive an EMAIL_OTP code that completes e-mail MFA setup."""
-    pending, user = _take(ctx, client, answers, session, mfa.MFA_SETUP)
-    state = pending.state
-    email = answers.get("EMAIL")
-    if email:
-        if mfa.EMAIL_OTP not in state.get("choices", []):
-            raise errors.InvalidParameter("Email MFA cannot be set up in this user pool.")
-        if not _EMAIL.match(email):
-            raise errors.InvalidParameter("Invalid email address format.")
-        return mfa.challenge(ctx, pool, client, user, mfa.EMAIL_OTP, _source(pending), {"setup_email": email}, address=email)
-    totp = state.get("totp") or {}
-    if not totp.get("verified"):
-        raise errors.SoftwareTokenMFANotFound(
-            "Software token MFA is not set up: call AssociateSoftwareToken and VerifySoftwareToken with this Session first."
-        )
-    mfa.activate_totp(ctx, user, totp["secret"], totp.get("step"), totp.get("device"))
-    mfa.enable(user, mfa.SOFTWARE_TOKEN_MFA)
-    users.touch(ctx, user)
-    audit.event("mfa_setup", pool=pool.id, user=user.sub, method=mfa.SOFTWARE_TOKEN_MFA)
-    return auth.issue_tokens(ctx, pool, client, user, source=_source(pending))
-
-
-CHALLENGES: dict[str, auth.ChallengeHandler] = {
-    mfa.SOFTWARE_TOKEN_MFA: software_token_mfa,
-    mfa.SMS_MFA: sms_mfa,
-    mfa.EMAIL_OTP: email_otp,
-    mfa.SELECT_MFA_TYPE: select_mfa_type,
-    mfa.MFA_SETUP: mfa_setup,
-}

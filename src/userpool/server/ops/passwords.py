@@ -10,11 +10,11 @@ from userpool.server import (
     enumeration,
     errors,
     lockout,
-    migration,
     passwords,
     pools,
     tokens,
     triggers,
+    user_migration,
     users,
 )
 from userpool.server.context import Context
@@ -36,7 +36,7 @@ def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client = pools.get_client(ctx.db, req["ClientId"])
     pool = pools.get_pool(ctx.db, client.pool_id)
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
-    user = users.find_user(ctx.db, pool, req["Username"]) or migration.on_forgot_password(ctx, pool, client, req["Username"])
+    user = users.find_user(ctx.db, pool, req["Username"]) or user_migration.on_forgot_password(ctx, pool, client, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
             enumeration.code_sent(ctx, pool, req["Username"], codes.FORGOT_PASSWORD)

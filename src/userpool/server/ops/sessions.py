@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import audit, errors, pools, tokens, users
+from userpool.server import audit, errors, pools, resolve, tokens
 from userpool.server.context import Context
 from userpool.server.db import AppClient, RefreshToken, TokenFamily
 from userpool.server.sealing import hash_secret, same
+from userpool.server.signin import names
 
 
 def _check_client_secret(ctx: Context, client: AppClient, given: str | None) -> None:
@@ -19,14 +20,14 @@ def _check_client_secret(ctx: Context, client: AppClient, given: str | None) -> 
 
 
 def get_tokens_from_refresh_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client, pool = pools.get_client_and_pool(ctx.db, req["ClientId"])
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     _check_client_secret(ctx, client, req.get("ClientSecret"))
     # A rotating client may (Cognito says must) leave ALLOW_REFRESH_TOKEN_AUTH out: this is its only refresh.
-    if "ALLOW_REFRESH_TOKEN_AUTH" not in pools.explicit_auth_flows(client) and not tokens.rotation_enabled(client):
+    if names.ALLOW_REFRESH_TOKEN_AUTH not in pools.explicit_auth_flows(client) and not tokens.rotation_enabled(client):
         raise errors.NotAuthorized("Refresh Token flow not enabled for this client")
     row, family, user = tokens.find_refresh_token(ctx, req["RefreshToken"], client)
     successor = tokens.use_refresh_token(ctx, client, row, family, rotate=tokens.rotation_enabled(client))
-    result = tokens.authentication_result(ctx, pool, client, user, family, successor, source="TokenGeneration_RefreshTokens")
+    result = tokens.authentication_result(ctx, pool, client, user, family, successor, source=names.TOKENS_REFRESH)
     return {"AuthenticationResult": result}
 
 
@@ -38,8 +39,7 @@ def global_sign_out(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_user_global_sign_out(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     tokens.revoke_user_sessions(ctx, user, "admin_global_sign_out")
     audit.event("admin_user_global_sign_out", pool=pool.id, user=user.sub)
     return {}

@@ -6,14 +6,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from userpool.server import audit, codes, errors, passwords, pools, triggers, users
+from userpool.server import audit, codes, errors, messages, passwords, pools, resolve, triggers, users
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserPool
-
-
-def _public_target(ctx: Context, req: dict[str, Any]) -> tuple[AppClient, UserPool]:
-    client = pools.get_client(ctx.db, req["ClientId"])
-    return client, pools.get_pool(ctx.db, client.pool_id)
+from userpool.server.db import User, UserPool
 
 
 def simulated_delivery(ctx: Context, pool: UserPool, username: str) -> dict[str, str]:
@@ -32,7 +27,7 @@ def simulated_delivery(ctx: Context, pool: UserPool, username: str) -> dict[str,
 
 
 def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client, pool = _public_target(ctx, req)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise errors.NotAuthorized("SignUp is not permitted for this user pool")
@@ -80,13 +75,13 @@ def _confirm(ctx: Context, pool: UserPool, user: User, force_alias: bool) -> Non
 
 
 def confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client, pool = _public_target(ctx, req)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     user = users.find_user(ctx.db, pool, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
             raise errors.CodeMismatch("Invalid verification code provided, please try again.")
-        raise errors.UserNotFound("Username/client id combination not found.")
+        raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     if user.status != users.UNCONFIRMED:
         raise errors.NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
     codes.consume(ctx, user, codes.SIGN_UP, req["ConfirmationCode"])
@@ -97,13 +92,13 @@ def confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def resend_confirmation_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    client, pool = _public_target(ctx, req)
+    client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     user = users.find_user(ctx.db, pool, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
             return {"CodeDeliveryDetails": simulated_delivery(ctx, pool, req["Username"])}
-        raise errors.UserNotFound("Username/client id combination not found.")
+        raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     if user.status != users.UNCONFIRMED:
         raise errors.InvalidParameter("User is already confirmed.")
     attribute = codes.signup_attribute(pool, user)
@@ -114,8 +109,7 @@ def resend_confirmation_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any
 
 
 def admin_confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    user = users.require_user(ctx.db, pool, req["Username"])
+    pool, user = resolve.admin_user(ctx, req)
     if user.status != users.UNCONFIRMED:
         raise errors.NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
     user.status = users.CONFIRMED

@@ -9,22 +9,10 @@ from typing import Any
 from sqlalchemy import Row, Select, select
 from sqlalchemy.exc import IntegrityError
 
-from userpool.server import audit, codes, errors, passwords, pools, tokens, triggers, users
+from userpool.server import audit, codes, errors, passwords, pools, resolve, tokens, triggers, users
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserAttribute, UserPool
+from userpool.server.db import User, UserAttribute, UserPool
 from userpool.server.ops.paging import page
-
-
-def _admin_target(ctx: Context, req: dict[str, Any]) -> tuple[UserPool, User]:
-    pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    return pool, users.require_user(ctx.db, pool, req["Username"])
-
-
-def _token_target(ctx: Context, req: dict[str, Any]) -> tuple[UserPool, AppClient, User]:
-    user, claims = tokens.user_from_access_token(ctx, req["AccessToken"])
-    pool = pools.get_pool(ctx.db, user.pool_id)
-    client = pools.get_client(ctx.db, claims["client_id"])
-    return pool, client, user
 
 
 def mfa_fields(user: User | Row[Any]) -> dict[str, Any]:
@@ -88,7 +76,7 @@ def admin_create_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    _, user = _admin_target(ctx, req)
+    _, user = resolve.admin_user(ctx, req)
     return {
         "Username": user.username,
         "UserAttributes": users.attribute_list(user),
@@ -115,21 +103,21 @@ def get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_delete_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = _admin_target(ctx, req)
+    pool, user = resolve.admin_user(ctx, req)
     audit.event("admin_delete_user", pool=pool.id, user=user.sub)
     users.delete_user(ctx, user)
     return {}
 
 
 def delete_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, _, user = _token_target(ctx, req)
+    pool, _, user = resolve.token_user_and_client(ctx, req)
     audit.event("delete_user", pool=pool.id, user=user.sub)
     users.delete_user(ctx, user)
     return {}
 
 
 def admin_enable_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = _admin_target(ctx, req)
+    pool, user = resolve.admin_user(ctx, req)
     user.enabled = True
     users.touch(ctx, user)
     audit.event("admin_enable_user", pool=pool.id, user=user.sub)
@@ -137,7 +125,7 @@ def admin_enable_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def admin_disable_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = _admin_target(ctx, req)
+    pool, user = resolve.admin_user(ctx, req)
     user.enabled = False
     users.touch(ctx, user)
     tokens.revoke_user_sessions(ctx, user, "disabled")
@@ -156,7 +144,7 @@ def _send_verifications(ctx: Context, pool: UserPool, user: User, changed: list[
 
 
 def admin_update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = _admin_target(ctx, req)
+    pool, user = resolve.admin_user(ctx, req)
     changed = users.apply_attributes(ctx, pool, user, req["UserAttributes"], admin=True)
     users.check_alias_unique(ctx, pool, user)
     users.touch(ctx, user)
@@ -166,7 +154,7 @@ def admin_update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str,
 
 
 def update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, client, user = _token_target(ctx, req)
+    pool, client, user = resolve.token_user_and_client(ctx, req)
     changed = users.apply_attributes(ctx, pool, user, req["UserAttributes"], admin=False, writable=client.config.get("WriteAttributes"))
     users.check_alias_unique(ctx, pool, user)
     users.touch(ctx, user)
@@ -193,13 +181,13 @@ def _delete_attributes(ctx: Context, pool: UserPool, user: User, names: list[str
 
 
 def admin_delete_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, user = _admin_target(ctx, req)
+    pool, user = resolve.admin_user(ctx, req)
     _delete_attributes(ctx, pool, user, req["UserAttributeNames"])
     return {}
 
 
 def delete_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, client, user = _token_target(ctx, req)
+    pool, client, user = resolve.token_user_and_client(ctx, req)
     writable = client.config.get("WriteAttributes")
     for name in req["UserAttributeNames"]:
         if writable and name not in writable:
@@ -209,7 +197,7 @@ def delete_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_user_attribute_verification_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, _, user = _token_target(ctx, req)
+    pool, _, user = resolve.token_user_and_client(ctx, req)
     attr = req["AttributeName"]
     if attr not in users.VERIFIED_FLAG or not user.attr(attr):
         raise errors.InvalidParameter(f"There is no {attr} attribute to verify.")
@@ -218,7 +206,7 @@ def get_user_attribute_verification_code(ctx: Context, req: dict[str, Any]) -> d
 
 
 def verify_user_attribute(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    pool, _, user = _token_target(ctx, req)
+    pool, _, user = resolve.token_user_and_client(ctx, req)
     attr = req["AttributeName"]
     if attr not in users.VERIFIED_FLAG:
         raise errors.InvalidParameter(f"Attribute {attr} cannot be verified.")

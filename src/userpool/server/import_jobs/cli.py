@@ -17,8 +17,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from userpool.server import imports
 from userpool.server.db import Database, ImportJob, UserPool
+from userpool.server.import_jobs import export, jobs, runner
 
 DEFAULT_ROLE_ARN = "arn:aws:iam::000000000000:role/userpool-cli-import"
 
@@ -34,24 +34,24 @@ def _rows_in(path: Path) -> int:
     return max(0, count + (last != b"\n") - 1)
 
 
-def import_file(database: Database, pool_id: str, path: Path, job_name: str | None = None) -> imports.Progress:
+def import_file(database: Database, pool_id: str, path: Path, job_name: str | None = None) -> runner.Progress:
     console = Console(stderr=True)
     with database.transaction() as db:
         if db.get(UserPool, pool_id) is None:
             raise SystemExit(f"User pool {pool_id} does not exist.")
-        job = imports.create_job(db, pool_id, job_name or f"cli-{path.stem}"[:128], DEFAULT_ROLE_ARN, time.time())
+        job = jobs.create_job(db, pool_id, job_name or f"cli-{path.stem}"[:128], DEFAULT_ROLE_ARN, time.time())
         job_id = job.id
 
     def pieces() -> object:
         with path.open("rb") as f:
-            while block := f.read(imports.CHUNK_BYTES):
+            while block := f.read(jobs.CHUNK_BYTES):
                 yield block
 
-    imports.store_upload(database, job_id, pieces())  # type: ignore[arg-type]
+    jobs.store_upload(database, job_id, pieces())  # type: ignore[arg-type]
     with database.transaction() as db:
         row = db.get(ImportJob, job_id)
         assert row is not None
-        row.status = imports.PENDING
+        row.status = jobs.PENDING
     total = _rows_in(path)
     started = time.time()
     columns = (TextColumn("[bold]import[/bold] {task.fields[job]}"), BarColumn(), MofNCompleteColumn(),
@@ -59,10 +59,10 @@ def import_file(database: Database, pool_id: str, path: Path, job_name: str | No
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("import", total=total, job=job_id, stats="")
 
-        def show(p: imports.Progress) -> None:
+        def show(p: runner.Progress) -> None:
             bar.update(task, completed=p.rows_done, stats=f"imported {p.imported} skipped {p.skipped} failed {p.failed}")
 
-        result = imports.run(database, job_id, progress=show)
+        result = runner.run(database, job_id, progress=show)
     assert result is not None
     elapsed = time.time() - started
     with database.transaction() as db:
@@ -88,7 +88,7 @@ def export_pool(database: Database, pool_id: str, out: Path | None) -> int:
         with Progress(TextColumn("[bold]export[/bold]"), TextColumn("{task.completed} users"), TimeElapsedColumn(),
                       console=console, disable=out is None) as bar:
             task = bar.add_task("export", total=None)
-            count = imports.export_users(database, pool_id, stream, progress=lambda n: bar.update(task, completed=n))
+            count = export.export_users(database, pool_id, stream, progress=lambda n: bar.update(task, completed=n))
     except LookupError:
         raise SystemExit(f"User pool {pool_id} does not exist.") from None
     finally:

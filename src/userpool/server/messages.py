@@ -1,0 +1,16 @@
+"""The messages Cognito answers with in more than one place, each written once.
+
+SDKs and apps match some of these strings (Amplify shows them to the user), so every
+operation that fails for the same reason says it in the same words.
+"""
+
+from __future__ import annotations
+
+USER_DISABLED = "User is disabled."
+WRONG_PASSWORD = "Incorrect username or password."  # also the answer for an unknown user, when names are hidden
+USER_NOT_FOUND = "User does not exist."
+USERNAME_CLIENT_NOT_FOUND = "Username/client id combination not found."
+RESET_REQUIRED = "Password reset required for the user"
+INVALID_SESSION = "Invalid session for the user."
+SESSION_EXPIRED = "Invalid session for the user, session is expired."
+WRONG_CODE = "Invalid code or auth state for the user."

@@ -1,0 +1,48 @@
+"""The names a sign-in speaks in: Cognito's AuthFlow and ChallengeName values, the
+ExplicitAuthFlows entries that allow each flow, and PreTokenGeneration's trigger sources.
+
+The MFA challenges are named after the MFA methods (``server/mfa.py`` defines those, since
+SetUserMFAPreference and GetUser use them too); every other name is defined here only.
+"""
+
+from __future__ import annotations
+
+from userpool.server.mfa import EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA
+
+# AuthFlowType
+USER_SRP_AUTH = "USER_SRP_AUTH"
+USER_PASSWORD_AUTH = "USER_PASSWORD_AUTH"
+ADMIN_USER_PASSWORD_AUTH = "ADMIN_USER_PASSWORD_AUTH"
+ADMIN_NO_SRP_AUTH = "ADMIN_NO_SRP_AUTH"  # the legacy name of ADMIN_USER_PASSWORD_AUTH
+REFRESH_TOKEN_AUTH = "REFRESH_TOKEN_AUTH"
+REFRESH_TOKEN = "REFRESH_TOKEN"  # the legacy name of REFRESH_TOKEN_AUTH
+CUSTOM_AUTH = "CUSTOM_AUTH"
+
+# ExplicitAuthFlowsType: what a client must allow for each flow
+ALLOW_USER_SRP_AUTH = "ALLOW_USER_SRP_AUTH"
+ALLOW_USER_PASSWORD_AUTH = "ALLOW_USER_PASSWORD_AUTH"
+ALLOW_ADMIN_USER_PASSWORD_AUTH = "ALLOW_ADMIN_USER_PASSWORD_AUTH"
+ALLOW_REFRESH_TOKEN_AUTH = "ALLOW_REFRESH_TOKEN_AUTH"
+ALLOW_CUSTOM_AUTH = "ALLOW_CUSTOM_AUTH"
+
+# ChallengeNameType
+PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+MFA_SETUP = "MFA_SETUP"
+SRP_A = "SRP_A"  # not a challenge Cognito asks: the first entry of a custom-after-SRP history
+
+# PreTokenGeneration triggerSource values
+TOKENS_AUTHENTICATION = "TokenGeneration_Authentication"
+TOKENS_NEW_PASSWORD = "TokenGeneration_NewPasswordChallenge"
+TOKENS_REFRESH = "TokenGeneration_RefreshTokens"
+TOKENS_HOSTED_AUTH = "TokenGeneration_HostedAuth"  # Cognito's source for the hosted sign-in page
+
+__all__ = [
+    "ADMIN_NO_SRP_AUTH", "ADMIN_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_CUSTOM_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "CUSTOM_AUTH", "CUSTOM_CHALLENGE",
+    "EMAIL_OTP", "MFA_SETUP", "NEW_PASSWORD_REQUIRED", "PASSWORD_VERIFIER", "REFRESH_TOKEN", "REFRESH_TOKEN_AUTH",
+    "SELECT_MFA_TYPE", "SMS_MFA", "SOFTWARE_TOKEN_MFA", "SRP_A", "TOKENS_AUTHENTICATION", "TOKENS_HOSTED_AUTH",
+    "TOKENS_NEW_PASSWORD", "TOKENS_REFRESH", "USER_PASSWORD_AUTH", "USER_SRP_AUTH",
+]
