@@ -150,6 +150,33 @@ def _assert_qr_drawn(image: Image.Image, box: dict[str, float]) -> None:
     assert dark > total * 0.2 and light > total * 0.2, (dark, light, total)
 
 
+@pytest.mark.parametrize(("choice", "kind"), [("SMS_MFA", "MFA_SMS"), ("EMAIL_OTP", "MFA_EMAIL")])
+def test_mfa_choice_then_a_delivered_code(tls_server: TlsServer, browser: Chromium, app: RelyingParty, choice: str, kind: str) -> None:
+    pool = hosted_pool(tls_server, callback=app.callback)
+    tls_server.admin.set_user_pool_mfa_config(
+        UserPoolId=pool["pool_id"], MfaConfiguration="OPTIONAL",
+        SmsMfaConfiguration={"SmsAuthenticationMessage": "Code {####}",
+                             "SmsConfiguration": {"SnsCallerArn": "arn:aws:iam::123456789012:role/sns"}},
+        EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"},
+    )
+    username = make_hosted_user(tls_server, pool)
+    tls_server.admin.admin_update_user_attributes(UserPoolId=pool["pool_id"], Username=username,
+                                                  UserAttributes=[{"Name": "phone_number", "Value": "+15555550100"}])
+    tls_server.admin.admin_set_user_mfa_preference(UserPoolId=pool["pool_id"], Username=username,
+                                                   SMSMfaSettings={"Enabled": True}, EmailMfaSettings={"Enabled": True})
+    browser.goto(login_url(tls_server, pool))
+    sign_in_form(browser, username, PASSWORD)
+    look(browser.screenshot("mfa-choice"), "Choose how to verify your sign-in")
+    assert browser.count("input[type=radio][name=answer]") == 2
+    browser.click(f"input[value={choice}]", navigates=False)
+    page = browser.click("button[type=submit]")
+    assert "We sent a code to" in page["text"], page["text"]
+    look(browser.screenshot(f"mfa-{kind.lower()}"), "Code")
+    browser.fill("input[name=code]", tls_server.last_code(username, kind))
+    browser.click("button[type=submit]")
+    signed_in(app)
+
+
 def test_forgot_password(tls_server: TlsServer, pool: dict[str, Any], browser: Chromium, app: RelyingParty) -> None:
     username = make_hosted_user(tls_server, pool)
     browser.goto(login_url(tls_server, pool))
