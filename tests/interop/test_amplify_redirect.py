@@ -95,7 +95,9 @@ def test_sign_in_with_redirect_and_sign_out(tls_server: TlsServer, app: dict[str
     browser.click("#sign-out")
     browser.wait_for_text("#status", "Signed out")
     assert browser.view()["url"].startswith(app["home"])
-    look(browser.screenshot("app-after-sign-out"), "Signed out")
+    browser.click("#session", navigates=False)
+    browser.wait_for_text("#session-out", "no tokens")  # Amplify forgot the tokens
+    look(browser.screenshot("app-after-sign-out"), "Signed out", "no tokens")
 
     # signOut went through /logout: the hosted session is over, the next authorization asks again.
     page = browser.goto(authorize_probe(tls_server, app))
