@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import create_pool
-from tests.server.helpers import UNKNOWN_POOL, claims, rejected, tokens_for, unique
+from tests.server.helpers import UNKNOWN_POOL, rejected, unique
 
 OIDC = {
     "client_id": "rp-client",
@@ -158,7 +158,7 @@ def test_oidc_issuer_on_loopback_may_be_http(server, pool):
 def test_bad_attribute_mapping_is_refused(server, pool):
     body = {"UserPoolId": pool["pool_id"], "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": OIDC}
     rejected(server, "CreateIdentityProvider", {**body, "AttributeMapping": {"custom:nope": "x"}}, "InvalidParameterException",
-             message="custom:nope")
+             message=r"AttributeMapping contains invalid mapping: \[custom:nope\]")
     rejected(server, "CreateIdentityProvider", {**body, "AttributeMapping": {"sub": "id"}}, "InvalidParameterException")
 
 
@@ -207,9 +207,7 @@ def test_link_and_disable_a_provider_identity(server, pool, user):
     link(server, pid, user, "Corp", "subject-1")
     [entry] = identities(server, pid, user)
     assert entry["providerName"] == "Corp" and entry["userId"] == "subject-1" and entry["providerType"] == "OIDC"
-    assert entry["primary"] == "false" and entry["dateCreated"].isdigit()
-    # the linked user's ID token carries the identities claim
-    assert json.loads(claims(tokens_for(server, pool, user)["IdToken"])["identities"])[0]["userId"] == "subject-1"
+    assert entry["primary"] is False and entry["issuer"] is None and isinstance(entry["dateCreated"], int)
     server.admin.admin_disable_provider_for_user(
         UserPoolId=pid, User={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "subject-1"}
     )

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import create_pool
-from tests.server.helpers import UNKNOWN_POOL, ok, rejected
+from tests.server.helpers import UNKNOWN_POOL, rejected
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -308,13 +308,58 @@ def test_logo_of_nothing_is_not_found(server):
     assert httpx.get(f"{server.url}/ui-logo/{UNKNOWN_POOL}/ALL").status_code == 404
 
 
-def test_pool_deletion_removes_managed_login_rows(server):
+MANAGED_LOGIN_TABLES = ("user_pool_domains", "resource_servers", "ui_customizations", "identity_providers", "idp_identifiers",
+                        "provider_links", "oauth_codes", "hosted_sessions")
+OIDC = {"client_id": "rp", "client_secret": "s", "authorize_scopes": "openid", "attributes_request_method": "GET",
+        "oidc_issuer": "https://idp.example.com"}
+
+
+def hosted_rows(server: Any, pool: dict[str, Any], username: str, tag: str) -> str:
+    """An authorization code and a hosted-UI session for ``username`` (as the hosted endpoints store them)."""
+    sub = server.query("SELECT sub FROM users WHERE pool_id = ? AND username = ?", pool["pool_id"], username)[0][0]
+    server.execute(
+        "INSERT INTO oauth_codes (code_hash, pool_id, client_id, user_sub, redirect_uri, scope, auth_time, created_at, expires_at, extra)"
+        " VALUES (?, ?, ?, ?, 'https://app.example.com/cb', 'openid', 1, 1, 2, '{}')",
+        f"code-{tag}", pool["pool_id"], pool["client_id"], sub,
+    )
+    server.execute(
+        "INSERT INTO hosted_sessions (session_hash, pool_id, user_sub, auth_time, created_at, expires_at, extra)"
+        " VALUES (?, ?, ?, 1, 1, 2, '{}')",
+        f"session-{tag}", pool["pool_id"], sub,
+    )
+    return str(sub)
+
+
+def counts(server: Any, pool_id: str) -> dict[str, int]:
+    return {t: server.query(f"SELECT COUNT(*) FROM {t} WHERE pool_id = ?", pool_id)[0][0] for t in MANAGED_LOGIN_TABLES}
+
+
+def test_pool_deletion_removes_managed_login_rows(server, make_user):
     doomed = create_pool(server)
     pid = doomed["pool_id"]
+    username = make_user(doomed)
     server.admin.create_user_pool_domain(UserPoolId=pid, Domain=prefix("gone"))
     server.admin.create_resource_server(UserPoolId=pid, Identifier="api", Name="api", Scopes=scopes("read"))
     server.admin.set_ui_customization(UserPoolId=pid, CSS=".label-customizable{color:red}")
+    server.admin.create_identity_provider(UserPoolId=pid, ProviderName="Corp", ProviderType="OIDC", ProviderDetails=OIDC,
+                                          IdpIdentifiers=["corp.example"])
+    server.admin.admin_link_provider_for_user(
+        UserPoolId=pid, DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": username},
+        SourceUser={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "s1"},
+    )
+    hosted_rows(server, doomed, username, uuid.uuid4().hex)
+    assert all(counts(server, pid).values()), counts(server, pid)
     server.admin.delete_user_pool(UserPoolId=pid)
-    for table in ("user_pool_domains", "resource_servers", "ui_customizations", "identity_providers", "idp_identifiers"):
-        assert server.query(f"SELECT COUNT(*) FROM {table} WHERE pool_id = ?", pid) == [(0,)], table
-    ok(server, "ListUserPools", {"MaxResults": 1})
+    assert not any(counts(server, pid).values()), counts(server, pid)
+
+
+def test_codes_and_sessions_go_with_their_user_and_client(server, pool, make_user):
+    pid = pool["pool_id"]
+    username = make_user(pool)
+    hosted_rows(server, pool, username, uuid.uuid4().hex)
+    server.admin.admin_delete_user(UserPoolId=pid, Username=username)
+    assert (counts(server, pid)["oauth_codes"], counts(server, pid)["hosted_sessions"]) == (0, 0)
+    other = make_user(pool)
+    hosted_rows(server, pool, other, uuid.uuid4().hex)
+    server.admin.delete_user_pool_client(UserPoolId=pid, ClientId=pool["client_id"])
+    assert (counts(server, pid)["oauth_codes"], counts(server, pid)["hosted_sessions"]) == (0, 1)

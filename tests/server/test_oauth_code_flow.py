@@ -57,6 +57,19 @@ def test_code_flow_with_pkce_end_to_end(server: RunningServer, make_user: Any, b
                            "username": username}
 
 
+def test_without_the_admin_scope_the_user_api_refuses_the_token(server: RunningServer, make_user: Any,
+                                                               browser: Browser) -> None:
+    pool = oauth_pool(server)
+    username = make_user(pool)
+    tokens = exchange(server, pool, redirect_params(browser.sign_in(pool, username, scope="openid email"))["code"]).json()
+    with pytest.raises(server.public.exceptions.NotAuthorizedException, match="does not have required scopes"):
+        server.public.get_user(AccessToken=tokens["access_token"])
+    with pytest.raises(server.public.exceptions.NotAuthorizedException):
+        server.public.global_sign_out(AccessToken=tokens["access_token"])
+    info = httpx.get(server.url + "/oauth2/userInfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert info.status_code == 200  # userInfo needs openid, not the admin scope
+
+
 def test_code_is_single_use_and_replay_revokes(server: RunningServer, make_user: Any, browser: Browser) -> None:
     pool = oauth_pool(server)
     username = make_user(pool)

@@ -89,6 +89,8 @@ def test_token_endpoint_errors(server: RunningServer) -> None:
     garbage = httpx.post(server.url + "/oauth2/token", data={"grant_type": "refresh_token"},
                          headers={"Authorization": "Basic !!!"})
     assert garbage.json()["error"] == "invalid_client"
+    no_redirect = token(server, public, {"grant_type": "authorization_code", "client_id": cid, "code": "nope"})
+    assert no_redirect.json() == {"error": "invalid_request", "error_description": "redirect_uri is required"}
     unknown_code = token(server, public, {"grant_type": "authorization_code", "client_id": cid, "code": "nope",
                                           "redirect_uri": CALLBACK})
     assert unknown_code.status_code == 400 and unknown_code.json() == {"error": "invalid_grant"}

@@ -4,6 +4,7 @@ token exchange and ID-token check -> federated user -> code for the app) runs on
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -111,3 +112,20 @@ def test_federation_refusals(server: RunningServer, browser: Browser) -> None:
         outsider.close()
     replayed = browser.get("/oauth2/idpresponse", params={"code": "x", "state": state})
     assert replayed.status_code == 400  # the state is bound to the browser that started the sign-in
+
+
+def test_sign_in_page_offers_the_provider_and_a_provider_only_client_goes_straight_there(server: RunningServer,
+                                                                                      browser: Browser) -> None:
+    idp, app = provider_and_app(server)
+    login = browser.authorize(app)
+    assert isinstance(login, Page) and "Continue with Corp" in login.text and "username" in login.form.fields
+    button = re.search(r'href="(/oauth2/authorize\?[^"]+)"', login.response.text)
+    assert button is not None and "identity_provider=Corp" in button.group(1)
+    client = server.admin.describe_user_pool_client(UserPoolId=app["pool_id"], ClientId=app["client_id"])["UserPoolClient"]
+    settings = {k: client[k] for k in ("AllowedOAuthFlowsUserPoolClient", "AllowedOAuthFlows", "AllowedOAuthScopes",
+                                       "CallbackURLs")}
+    server.admin.update_user_pool_client(UserPoolId=app["pool_id"], ClientId=app["client_id"],
+                                         SupportedIdentityProviders=["Corp"], **settings)
+    straight = browser.http.get("/oauth2/authorize", params={"client_id": app["client_id"], "response_type": "code",
+                                                              "redirect_uri": "https://app.example.com/callback"})
+    assert straight.status_code == 302 and f"client_id={idp['client_id']}" in straight.headers["location"]

@@ -87,6 +87,23 @@ def test_mfa_required_sets_up_an_authenticator_with_a_qr_code(server: RunningSer
         other.close()
 
 
+def test_mfa_required_sets_up_email_codes(server: RunningServer, browser: Browser) -> None:
+    pool = oauth_pool(server)
+    server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], MfaConfiguration="ON",
+                                          EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"})
+    username = unique()
+    server.admin.admin_create_user(UserPoolId=pool["pool_id"], Username=username, MessageAction="SUPPRESS")
+    server.admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username=username, Password=PASSWORD, Permanent=True)
+    setup = page_of(browser.sign_in(pool, username))
+    assert "Set up sign-in codes by email" in setup.text and "email" in setup.form.fields
+    sent = page_of(browser.follow_to_app(browser.submit(setup.form, email=f"{username}@example.com")))
+    assert "code" in sent.form.fields and "email" in sent.text
+    tokens = code_from(server, pool, browser.follow_to_app(browser.submit(sent.form, code=server.last_code(username))))
+    assert claims(tokens["id_token"])["email"] == f"{username}@example.com"
+    got = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)
+    assert got["UserMFASettingList"] == ["EMAIL_OTP"]
+
+
 def test_sms_and_email_codes_and_the_mfa_choice(server: RunningServer, make_user: Any, browser: Browser) -> None:
     pool = oauth_pool(server)
     server.admin.set_user_pool_mfa_config(

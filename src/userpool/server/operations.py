@@ -21,8 +21,8 @@ from userpool.server.ops import (
     pools,
     provider_links,
     resource_servers,
-    sessions,
     signup,
+    token_lifecycle,
     ui_customization,
     users,
 )
@@ -84,10 +84,10 @@ HANDLERS: dict[str, Handler] = {
     "AdminSetUserPassword": passwords.admin_set_user_password,
     "AdminResetUserPassword": passwords.admin_reset_user_password,
     # tokens and sign-out
-    "GetTokensFromRefreshToken": sessions.get_tokens_from_refresh_token,
-    "GlobalSignOut": sessions.global_sign_out,
-    "AdminUserGlobalSignOut": sessions.admin_user_global_sign_out,
-    "RevokeToken": sessions.revoke_token,
+    "GetTokensFromRefreshToken": token_lifecycle.get_tokens_from_refresh_token,
+    "GlobalSignOut": token_lifecycle.global_sign_out,
+    "AdminUserGlobalSignOut": token_lifecycle.admin_user_global_sign_out,
+    "RevokeToken": token_lifecycle.revoke_token,
     # multi-factor authentication
     "SetUserPoolMfaConfig": mfa.set_user_pool_mfa_config,
     "GetUserPoolMfaConfig": mfa.get_user_pool_mfa_config,

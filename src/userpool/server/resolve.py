@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import challenges, errors, messages, pools, tokens, users
-from userpool.server.challenges import Pending
+from userpool.server import challenge_sessions, errors, messages, pools, tokens, users
+from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 
@@ -56,7 +56,7 @@ def challenge_session(
 
     ``client`` is None for calls that name no app client (MFA setup's AssociateSoftwareToken).
     """
-    pending = challenges.take_session(ctx, handle, client, challenge)
+    pending = challenge_sessions.take_session(ctx, handle, client, challenge)
     user = ctx.db.get(User, pending.row.user_id, with_for_update=lock) if pending.row.user_id is not None else None
     if user is None:
         raise errors.NotAuthorized(messages.INVALID_SESSION, persist=True)

@@ -274,8 +274,12 @@ def unverified_header(token: str) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def decode_access_token(ctx: Context, token: str) -> dict[str, Any]:
-    """The verified claims of an access token this server issued; Cognito's errors otherwise."""
+def decode_access_token(ctx: Context, token: str, *, user_api: bool = True) -> dict[str, Any]:
+    """The verified claims of an access token this server issued; Cognito's errors otherwise.
+
+    ``user_api``: the token is used against the user API (GetUser ...), which needs the
+    ``aws.cognito.signin.user.admin`` scope; a managed-login token granted without it does
+    not work there, as in Cognito (userInfo, which needs ``openid`` instead, passes False)."""
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
         raise _bad_token()
     header = unverified_header(token)
@@ -298,6 +302,8 @@ def decode_access_token(ctx: Context, token: str) -> dict[str, Any]:
         raise _bad_token() from None
     if claims.get("token_use") != "access" or not str(claims.get("iss", "")).endswith("/" + pool_id):
         raise _bad_token()
+    if user_api and SCOPE not in str(claims.get("scope", "")).split():
+        raise errors.NotAuthorized("Access Token does not have required scopes")
     claims["_pool_id"] = pool_id
     return claims
 
@@ -330,9 +336,9 @@ _REFRESH = (
 )
 
 
-def user_from_access_token(ctx: Context, token: str) -> tuple[User, dict[str, Any]]:
+def user_from_access_token(ctx: Context, token: str, *, user_api: bool = True) -> tuple[User, dict[str, Any]]:
     """Authenticate a request by its access token: signature, expiry, revocation, user state."""
-    claims = decode_access_token(ctx, token)
+    claims = decode_access_token(ctx, token, user_api=user_api)
     found = ctx.db.execute(_FAMILY_AND_USER, {"origin_jti": str(claims.get("origin_jti", ""))}).first()
     family, user = found if found is not None else (None, None)
     if family is None or family.revoked_at is not None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from userpool.server import errors, pools
+from userpool.server import errors, messages, pools
 from userpool.server.context import Context
 from userpool.server.db import User, UserAttribute, UserPool
 
@@ -85,7 +85,7 @@ def _locked(db: Session, user: User) -> User:
 def require_user(db: Session, pool: UserPool, name: str) -> User:
     user = find_user(db, pool, name)
     if user is None:
-        raise errors.UserNotFound("User does not exist.")
+        raise errors.UserNotFound(messages.USER_NOT_FOUND)
     return user
 
 

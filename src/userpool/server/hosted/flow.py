@@ -18,7 +18,7 @@ from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.hosted import pages
-from userpool.server.oauth2 import authorize, http
+from userpool.server.oauth2 import authorize, clients, federation, http
 from userpool.server.oauth2.cookies import (
     CSRF_COOKIE,
     CSRF_FIELD,
@@ -57,9 +57,11 @@ class Page:
         return self.client, self.req
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
-        assert self.req is not None
+        assert self.req is not None and self.client is not None
+        providers = federation.provider_links_for(self.req, federation.providers_of(self.client))
+        local = clients.COGNITO in clients.identity_providers(self.client)
         return pages.render(template, status, query=self.req.query, csrf=self.csrf, lang=self.req.lang,
-                            **{**self.values, **values})
+                            providers=providers, local=local, **{**self.values, **values})
 
 
 async def handle(request: Request, handler: PageHandler, *, post: bool, counts_as: str | None = None) -> Response:

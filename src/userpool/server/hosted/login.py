@@ -23,7 +23,7 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient, User
 from userpool.server.hosted import signin
 from userpool.server.hosted.flow import Page, handle, set_session
-from userpool.server.oauth2 import http, response, sessions
+from userpool.server.oauth2 import clients, http, response, sessions
 from userpool.server.oauth2.cookies import STEP_SECONDS
 from userpool.server.oauth2.request import AuthorizeRequest
 
@@ -32,6 +32,7 @@ _TITLES = {
     "EMAIL_OTP": "Enter the code we sent you by email",
     "SOFTWARE_TOKEN_MFA": "Enter the code from your authenticator app",
 }
+_MFA_LABELS = {"SOFTWARE_TOKEN_MFA": "Authenticator app", "SMS_MFA": "Text message (SMS)", "EMAIL_OTP": "Email"}
 _CODE_ANSWERS = {"SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE", "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE"}
 STEPS = (*_CODE_ANSWERS, "NEW_PASSWORD_REQUIRED", "SELECT_MFA_TYPE", "MFA_SETUP")
 _INVALID_SESSION = "Your sign-in session has expired. Please sign in again."
@@ -60,8 +61,15 @@ def show_login(ctx: Context, page: Page, *, error: str | None = None, status: in
                        can_sign_up=can_sign_up(ctx, client))
 
 
+def local_sign_in(client: AppClient) -> bool:
+    """Does the client let the pool's own users sign in (COGNITO among its providers)?"""
+    return clients.COGNITO in clients.identity_providers(client)
+
+
 def submit(ctx: Context, page: Page) -> Response:
     client, req = page.authorize(ctx)
+    if not local_sign_in(client):
+        return show_login(ctx, page, error="This app signs in only through the providers below.", status=400)
     if "step" in page.form:
         step = page.jar.read(page.form.get("step"), "step", STEP_SECONDS)
         if not isinstance(step, dict) or step.get("c") not in STEPS:
@@ -122,7 +130,12 @@ def advance(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequest, 
     elif challenge in ("SMS_MFA", "EMAIL_OTP"):
         extra["destination"] = params.get("CODE_DELIVERY_DESTINATION")
     elif challenge == "MFA_SETUP":
-        return setup_page(ctx, page, client, username, session)
+        methods = json.loads(params.get("MFAS_CAN_SETUP") or "[]")
+        if "SOFTWARE_TOKEN_MFA" in methods:
+            return setup_page(ctx, page, client, username, session)
+        if "EMAIL_OTP" not in methods:
+            return show_login(ctx, page, error="No MFA method can be set up on this page.", status=400)
+        extra["email_setup"] = True
     return step_page(page, {"c": challenge, "s": session, "u": username, "x": extra})
 
 
@@ -131,7 +144,7 @@ def step_page(page: Page, step: dict[str, Any], *, error: str | None = None, sta
     return page.render(
         "challenge.html", status, error=error, step=page.jar.sign(step, "step"), challenge=step["c"],
         title=_TITLES.get(step["c"], ""), destination=extra.get("destination"), required=extra.get("required", []),
-        options=extra.get("options", []), **values,
+        options=extra.get("options", []), labels=_MFA_LABELS, **{"secret": None, "qr_svg": "", **values},
     )
 
 
@@ -156,6 +169,11 @@ def qr_svg(ctx: Context, client: AppClient, username: str, secret: str) -> str:
 
 def answers_for(step: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     challenge = step["c"]
+    if challenge == "MFA_SETUP":  # e-mail MFA set up in the sign-in: the address its codes go to
+        email = form.get("email", "").strip()
+        if not email:
+            raise StepInput("Please enter your email address.")
+        return {"EMAIL": email}
     if challenge in _CODE_ANSWERS:
         code = form.get("code", "").strip()
         if not code:
@@ -180,7 +198,7 @@ def answers_for(step: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
 
 def answer_step(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequest, step: dict[str, Any]) -> Response:
     username, session = str(step.get("u", "")), str(step.get("s", ""))
-    if step["c"] == "MFA_SETUP":
+    if step["c"] == "MFA_SETUP" and not (step.get("x") or {}).get("email_setup"):
         return answer_setup(ctx, page, client, req, step)
     try:
         responses = answers_for(step, page.form)

@@ -31,8 +31,8 @@ def authorization(ctx: Context, params: Mapping[str, str], host: str) -> tuple[A
     client, redirect_uri = request.check_client(client, params)
     try:
         req = request.parse(client, redirect_uri, params)
-        if not req.federated and clients.COGNITO not in clients.identity_providers(client):
-            raise RedirectError(INVALID_REQUEST, "The app client does not support sign-in with the user pool")
+        if not clients.identity_providers(client):
+            raise RedirectError(INVALID_REQUEST, "The app client supports no identity provider")
     except RedirectError as exc:
         exc.redirect_uri, exc.state = redirect_uri, request.single(params, "state")
         raise
@@ -75,6 +75,9 @@ def _authorize(
     client, req = authorization(ctx, params, host)
     if req.federated:
         return federation.plan(ctx, client, req)
+    others = federation.providers_of(client)
+    if clients.COGNITO not in clients.identity_providers(client) and len(others) == 1:
+        return federation.plan(ctx, client, req, others[0])  # the one way to sign in: no page in between
     handle = session_handle(jar, cookies, client.pool_id)
     signed_in = sessions.current(ctx, handle, client.pool_id) if "login" not in req.prompt else None
     if signed_in is not None:

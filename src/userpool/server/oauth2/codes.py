@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.engine import CursorResult
 
 from userpool.server.context import Context
@@ -33,6 +33,8 @@ def issue(ctx: Context, req: AuthorizeRequest, user: User, result: dict[str, Any
     """A new code for tokens already made for ``req`` (``result`` is an AuthenticationResult)."""
     code = random_token(32)
     digest = hash_secret(code)
+    # codes long past their expiry go (a used one is kept a while, so that its replay still revokes)
+    ctx.db.execute(delete(OAuthCode).where(OAuthCode.expires_at < ctx.now - 3600))
     ctx.db.add(
         OAuthCode(
             code_hash=digest, pool_id=user.pool_id, client_id=req.client_id, user_sub=user.sub,

@@ -17,6 +17,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import jwt
@@ -54,8 +55,18 @@ class Plan:
         return self.details.get("oidc_issuer") or None
 
 
-def _provider_row(ctx: Context, client: AppClient, req: AuthorizeRequest) -> IdentityProvider:
-    name = req.identity_provider
+def providers_of(client: AppClient) -> list[str]:
+    """The client's federated providers (its SupportedIdentityProviders but COGNITO)."""
+    return [p for p in clients.identity_providers(client) if p != clients.COGNITO]
+
+
+def provider_links_for(req: AuthorizeRequest, names: list[str]) -> list[tuple[str, str]]:
+    """(name, authorize URL) of each provider button on the sign-in page."""
+    query = {k: v for k, v in req.raw.items() if k not in ("identity_provider", "idp_identifier")}
+    return [(name, "/oauth2/authorize?" + urlencode({**query, "identity_provider": name})) for name in names]
+
+
+def _provider_row(ctx: Context, client: AppClient, req: AuthorizeRequest, name: str | None) -> IdentityProvider:
     if req.idp_identifier is not None:
         found = ctx.db.get(IdpIdentifier, (client.pool_id, req.idp_identifier))
         if found is None:
@@ -69,8 +80,8 @@ def _provider_row(ctx: Context, client: AppClient, req: AuthorizeRequest) -> Ide
     return row
 
 
-def plan(ctx: Context, client: AppClient, req: AuthorizeRequest) -> Plan:
-    row = _provider_row(ctx, client, req)
+def plan(ctx: Context, client: AppClient, req: AuthorizeRequest, provider: str | None = None) -> Plan:
+    row = _provider_row(ctx, client, req, provider or req.identity_provider)
     if row.provider_type != "OIDC":
         raise req.refuse(INVALID_REQUEST, f"{row.provider_type} identity providers are not available on this server")
     return Plan(req, row.name, row.provider_type, identity_providers.provider_details(ctx, row))

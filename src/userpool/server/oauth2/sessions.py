@@ -15,6 +15,7 @@ from userpool.server.sealing import hash_secret, random_token
 
 def start(ctx: Context, user: User, auth_time: int | None = None) -> str:
     handle = random_token(32)
+    ctx.db.execute(delete(HostedSession).where(HostedSession.expires_at < ctx.now))  # ended sessions go
     ctx.db.add(
         HostedSession(
             session_hash=hash_secret(handle), pool_id=user.pool_id, user_sub=user.sub,

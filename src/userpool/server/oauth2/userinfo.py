@@ -39,7 +39,7 @@ async def endpoint(request: Request) -> Response:
 
 def user_info(ctx: Context, token: str) -> dict[str, Any]:
     try:
-        user, claims = tokens.user_from_access_token(ctx, token)
+        user, claims = tokens.user_from_access_token(ctx, token, user_api=False)
     except errors.NotAuthorized:
         raise OAuthError(INVALID_TOKEN, _EXPIRED, status=401) from None
     granted = tuple(str(claims.get("scope", "")).split())

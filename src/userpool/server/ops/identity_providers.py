@@ -78,10 +78,8 @@ def _check_name(name: str, provider_type: str) -> None:
 def _check_mapping(ctx: Context, pool_id: str, mapping: dict[str, str]) -> None:
     schema = pools.schema_of(pools.get_pool(ctx.db, pool_id))
     for attribute in mapping:
-        if attribute != "username" and attribute not in schema:
-            raise errors.InvalidParameter(f"The attribute {attribute} in AttributeMapping is not in the user pool's schema.")
-        if attribute == "sub":
-            raise errors.InvalidParameter("The sub attribute cannot be mapped from an identity provider.")
+        if attribute == "sub" or (attribute != "username" and attribute not in schema):
+            raise errors.InvalidParameter(f"AttributeMapping contains invalid mapping: [{attribute}]")
 
 
 def _check_identifiers(db: Session, pool_id: str, name: str, identifiers: list[str]) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from userpool.server import audit, challenges, errors, mfa, pools, resolve, tokens, users
-from userpool.server.challenges import Pending
+from userpool.server import audit, challenge_sessions, errors, mfa, pools, resolve, tokens, users
+from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin.names import MFA_SETUP
@@ -83,7 +83,7 @@ def associate_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any
     if mfa.SOFTWARE_TOKEN_MFA not in pending.state.get("choices", []):
         raise errors.InvalidParameter("Software token MFA is not enabled for this user pool.")
     state = {**pending.state, "totp": {"secret": secret, "verified": False}}
-    session = challenges.open_session(ctx, client, user, user.username, MFA_SETUP, state)
+    session = challenge_sessions.open_session(ctx, client, user, user.username, MFA_SETUP, state)
     return {"SecretCode": secret, "Session": session}
 
 
@@ -115,7 +115,7 @@ def verify_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     if step is None:
         raise errors.EnableSoftwareTokenMFA("Code mismatch")  # rolled back: the Session stays valid
     state = {**pending.state, "totp": {**totp, "verified": True, "step": step, "device": device}}
-    session = challenges.open_session(ctx, client, user, user.username, MFA_SETUP, state)
+    session = challenge_sessions.open_session(ctx, client, user, user.username, MFA_SETUP, state)
     return {"Status": "SUCCESS", "Session": session}
 
 

@@ -10,6 +10,7 @@ from userpool.server import (
     enumeration,
     errors,
     lockout,
+    messages,
     passwords,
     pools,
     tokens,
@@ -41,9 +42,9 @@ def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         if pools.prevent_user_existence_errors(client):
             enumeration.code_sent(ctx, pool, req["Username"], codes.FORGOT_PASSWORD)
             return {"CodeDeliveryDetails": simulated_delivery(ctx, pool, req["Username"])}
-        raise errors.UserNotFound("Username/client id combination not found.")
+        raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     if not user.enabled:
-        raise errors.NotAuthorized("User is disabled.")
+        raise errors.NotAuthorized(messages.USER_DISABLED)
     details = _send_reset_code(ctx, pool, user, "FORGOT_PASSWORD")
     audit.event("forgot_password", pool=pool.id, user=user.sub, client=client.id)
     return {"CodeDeliveryDetails": details}
@@ -68,7 +69,7 @@ def confirm_forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
             # the known-user path's checks, in its order (enumeration.py)
             passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
             enumeration.consume_code(ctx, pool, req["Username"])
-        raise errors.UserNotFound("Username/client id combination not found.")
+        raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
     codes.consume(ctx, user, codes.FORGOT_PASSWORD, req["ConfirmationCode"])
     _reset_to(ctx, user, req["Password"], "password_reset")
@@ -85,7 +86,7 @@ def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     if not previous or not passwords.verify_password(user, previous):
         lockout.record_failure(user, ctx.now)
         audit.event("change_password_failure", pool=pool.id, user=user.sub)
-        raise errors.NotAuthorized("Incorrect username or password.", persist=True)
+        raise errors.NotAuthorized(messages.WRONG_PASSWORD, persist=True)
     passwords.check_policy(req["ProposedPassword"], passwords.policy_of(pool.config))
     passwords.set_password(user, req["ProposedPassword"], ctx.sealer)
     lockout.record_success(user)

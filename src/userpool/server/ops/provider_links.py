@@ -31,14 +31,15 @@ def federated_username(provider_name: str, subject: str) -> str:
 
 
 def identity_entry(provider_name: str, provider_type: str, subject: str, created_ms: int, primary: bool) -> dict[str, Any]:
-    """One element of the ``identities`` attribute (and of the ID token's ``identities`` claim)."""
+    """One element of the ``identities`` attribute as AdminGetUser shows it (``primary`` a
+    boolean, ``dateCreated`` epoch milliseconds); Cognito's ID token claim shows both as strings."""
     return {
         "userId": subject,
         "providerName": provider_name,
         "providerType": provider_type,
         "issuer": None,
-        "primary": "true" if primary else "false",
-        "dateCreated": str(created_ms),
+        "primary": primary,
+        "dateCreated": created_ms,
     }
 
 

@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 
 from userpool.server import (
     audit,
-    challenges,
+    challenge_sessions,
     enumeration,
     errors,
     lockout,
@@ -23,7 +23,7 @@ from userpool.server import (
     triggers,
     users,
 )
-from userpool.server.challenges import Pending
+from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, TokenFamily, User, UserPool
 from userpool.server.signin import names
@@ -84,7 +84,7 @@ def open_challenge(
 ) -> str:
     """A challenge session for ``caller``: one the hosted page opened is answerable there only."""
     state = {**(state or {}), "hosted": True} if caller.hosted else state
-    return challenges.open_session(ctx, client, user, username, challenge, state, secret_block=secret_block)
+    return challenge_sessions.open_session(ctx, client, user, username, challenge, state, secret_block=secret_block)
 
 
 def check_caller(pending: Pending, caller: Caller) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
-from userpool.server import audit, challenges, errors, lockout, messages, mfa
-from userpool.server.challenges import Pending
+from userpool.server import audit, challenge_sessions, errors, lockout, messages, mfa
+from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -53,7 +53,7 @@ def wrong_code(ctx: Context, pool: UserPool, client: AppClient, user: User, pend
     lockout.record_failure(user, ctx.now)
     attempts = int(pending.state.get("attempts", 0)) + 1
     if attempts < mfa.MAX_ANSWERS:
-        challenges.keep(ctx, pending, {**pending.state, "attempts": attempts})
+        challenge_sessions.keep(ctx, pending, {**pending.state, "attempts": attempts})
     audit.event("sign_in_failure", pool=pool.id, client=client.id, user=user.sub, reason="bad_mfa_code",
                 challenge=pending.row.challenge, ip=ctx.source_ip)
     raise errors.CodeMismatch(messages.WRONG_CODE, persist=True)

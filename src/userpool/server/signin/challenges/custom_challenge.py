@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from userpool.server import challenges, errors, messages, triggers
+from userpool.server import challenge_sessions, errors, messages, triggers
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -92,7 +92,7 @@ def answer(
     given = answers.get("ANSWER")
     if given is None:
         raise errors.InvalidParameter("Missing required parameter ANSWER")
-    pending = challenges.take_session(ctx, session, client, names.CUSTOM_CHALLENGE)
+    pending = challenge_sessions.take_session(ctx, session, client, names.CUSTOM_CHALLENGE)
     pipeline.check_caller(pending, caller)
     custom = pending.state.get("custom") or {}
     user = ctx.db.get(User, pending.row.user_id) if pending.row.user_id is not None else None

@@ -14,7 +14,7 @@ import hashlib
 from typing import Any
 
 from userpool import srp
-from userpool.server import challenges, errors, passwords
+from userpool.server import challenge_sessions, errors, passwords
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -68,7 +68,7 @@ def answer(
     timestamp = answers.get("TIMESTAMP") or ""
     if not block or not signature or not timestamp:
         raise errors.InvalidParameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE or TIMESTAMP")
-    pending = challenges.take_session(ctx, block, client, names.PASSWORD_VERIFIER)
+    pending = challenge_sessions.take_session(ctx, block, client, names.PASSWORD_VERIFIER)
     pipeline.check_caller(pending, caller)
     user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
     user_id = pending.state["user_id"]

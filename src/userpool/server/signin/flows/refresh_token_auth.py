@@ -1,6 +1,6 @@
 """REFRESH_TOKEN_AUTH (alias REFRESH_TOKEN): new access and ID tokens in the refresh token's
 family. Cognito refuses it on clients that rotate refresh tokens, whose rotation only
-GetTokensFromRefreshToken (``ops/sessions.py``) performs."""
+GetTokensFromRefreshToken (``ops/token_lifecycle.py``) performs."""
 
 from __future__ import annotations
 

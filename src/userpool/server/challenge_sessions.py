@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from userpool.server import errors
+from userpool.server import errors, messages
 from userpool.server.context import Context
 from userpool.server.db import AppClient, AuthSession, User
 from userpool.server.sealing import hash_secret
@@ -71,12 +71,12 @@ def take_session(ctx: Context, handle: str | None, client: AppClient | None, cha
     digest = hash_secret(handle)
     row = ctx.db.get(AuthSession, digest, with_for_update=True)
     if row is None or (client is not None and row.client_id != client.id):
-        raise errors.NotAuthorized("Invalid session for the user.")
+        raise errors.NotAuthorized(messages.INVALID_SESSION)
     ctx.db.delete(row)
     if row.expires_at <= ctx.now:
-        raise errors.NotAuthorized("Invalid session for the user, session is expired.", persist=True)
+        raise errors.NotAuthorized(messages.SESSION_EXPIRED, persist=True)
     if row.challenge != challenge:
-        raise errors.NotAuthorized("Invalid session for the user.", persist=True)
+        raise errors.NotAuthorized(messages.INVALID_SESSION, persist=True)
     state = json.loads(ctx.sealer.open(row.state_sealed, _context(digest))) if row.state_sealed else {}
     return Pending(row, state)
 
