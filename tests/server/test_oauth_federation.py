@@ -114,8 +114,9 @@ def test_federation_refusals(server: RunningServer, browser: Browser) -> None:
     assert replayed.status_code == 400  # the state is bound to the browser that started the sign-in
 
 
-def test_sign_in_page_offers_the_provider_and_a_provider_only_client_goes_straight_there(server: RunningServer,
-                                                                                      browser: Browser) -> None:
+def test_sign_in_page_offers_the_provider_and_a_provider_only_client_goes_straight_there(
+    server: RunningServer, make_user: Any, browser: Browser
+) -> None:
     idp, app = provider_and_app(server)
     login = browser.authorize(app)
     assert isinstance(login, Page) and "Continue with Corp" in login.text and "username" in login.form.fields
@@ -129,3 +130,8 @@ def test_sign_in_page_offers_the_provider_and_a_provider_only_client_goes_straig
     straight = browser.http.get("/oauth2/authorize", params={"client_id": app["client_id"], "response_type": "code",
                                                               "redirect_uri": "https://app.example.com/callback"})
     assert straight.status_code == 302 and f"client_id={idp['client_id']}" in straight.headers["location"]
+    employee = make_user(idp)
+    provider_page = browser.follow_to_app(straight)
+    assert isinstance(provider_page, Page)
+    landed = browser.follow_to_app(browser.submit(provider_page.form, username=employee, password="Passw0rd!"))
+    assert exchange(server, app, redirect_params(landed)["code"]).status_code == 200

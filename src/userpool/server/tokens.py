@@ -72,6 +72,8 @@ def released_attributes(scopes: tuple[str, ...] | None, attrs: dict[str, str]) -
         return attrs
     allowed = frozenset().union(*named) | {"sub", "identities"}
     return {k: v for k, v in attrs.items() if k in allowed}
+
+
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 DEFAULT_UNITS = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
 DEFAULT_VALIDITY = {"AccessToken": 1, "IdToken": 1, "RefreshToken": 30}

@@ -57,7 +57,8 @@ class Page:
         return self.client, self.req
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
-        assert self.req is not None and self.client is not None
+        if self.req is None or self.client is None:
+            raise RuntimeError("a page is rendered only after its request was checked (Page.authorize)")
         providers = federation.provider_links_for(self.req, federation.providers_of(self.client))
         local = clients.COGNITO in clients.identity_providers(self.client)
         return pages.render(template, status, query=self.req.query, csrf=self.csrf, lang=self.req.lang,

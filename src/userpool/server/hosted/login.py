@@ -103,7 +103,6 @@ def attempt(ctx: Context, call: Any) -> dict[str, Any] | errors.CognitoError:
 
 def refused(ctx: Context, page: Page, exc: errors.CognitoError, username: str) -> Response:
     """A refused sign-in, told in the words Cognito's API uses (and its hosted UI shows)."""
-    assert page.req is not None
     if exc.name == "UserNotConfirmedException":
         return page.render("confirm.html", 400, username=username, destination=None,
                            error="Your account is not confirmed. Enter the code we sent you, or ask for a new one.")

@@ -31,16 +31,19 @@ def authorization(ctx: Context, params: Mapping[str, str], host: str) -> tuple[A
     client, redirect_uri = request.check_client(client, params)
     try:
         req = request.parse(client, redirect_uri, params)
-        if not clients.identity_providers(client):
-            raise RedirectError(INVALID_REQUEST, "The app client supports no identity provider")
     except RedirectError as exc:
         exc.redirect_uri, exc.state = redirect_uri, request.single(params, "state")
         raise
+    if not clients.identity_providers(client):
+        raise req.refuse(INVALID_REQUEST, "The app client supports no identity provider")
     return client, req
 
 
 def error_redirect(exc: RedirectError) -> Response:
-    assert exc.redirect_uri is not None
+    if exc.redirect_uri is None:  # never guessed: without a checked redirect_uri the error is a page
+        from userpool.server.hosted.pages import error_page
+
+        return error_page(exc.description or exc.error)
     return http.redirect(http.with_params(exc.redirect_uri, {"error": exc.error, "error_description": exc.description,
                                                              "state": exc.state}))
 
@@ -61,12 +64,12 @@ async def endpoint(request_: Request) -> Response:
     try:
         outcome = await http.run(request_, lambda ctx: _authorize(ctx, params, host, jar, cookies))
         if isinstance(outcome, federation.Plan):
-            return await federation.to_provider(request_, jar, outcome)
-        return outcome
+            outcome = await federation.to_provider(request_, jar, outcome)
     except PageError as exc:
         return error_page(exc.message, exc.status)
     except RedirectError as exc:
         return error_redirect(exc)
+    return outcome
 
 
 def _authorize(

@@ -157,7 +157,7 @@ async def _finish(request: Request, jar: CookieJar, params: dict[str, str], carr
 
     def load(ctx: Context) -> Plan:
         client, req = authorization(ctx, dict(carried.get("q") or {}), host)
-        return plan(ctx, client, req)
+        return plan(ctx, client, req, str(carried.get("p") or ""))  # the provider the sign-in went to
 
     plan_ = await http.run(request, load)
     if params.get("error") or not params.get("code"):

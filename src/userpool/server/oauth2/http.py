@@ -71,7 +71,6 @@ def query(request: Request) -> dict[str, str]:
 def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T]) -> T:
     """``fn`` in one transaction; a failure marked ``persist`` commits what it counted first
     (failed sign-ins toward lockout, a claimed authorization code)."""
-    failure: Exception | None = None
     with state.database.transaction() as session:
         ctx = Context(state=state, db=session, now=time.time(), source_ip=ip, region=state.config.region)
         try:
@@ -79,8 +78,7 @@ def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T]) -> T:
         except (errors.CognitoError, OAuthError) as exc:
             if not getattr(exc, "persist", False):
                 raise
-            failure = exc
-    assert failure is not None
+            failure = exc  # leave the block normally: what was counted is committed
     raise failure
 
 
