@@ -146,11 +146,11 @@ class Api:
         exists = await run_in_threadpool(self._pool_exists, pool_id)
         if not exists:
             return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
-        from userpool.server import oauth2
+        from userpool.server.oauth2 import discovery
 
         cfg = self.state.config
-        base = oauth2.public_base(cfg, request.headers.get("host"))
-        return JSONResponse(oauth2.discovery(base, cfg.issuer(pool_id), pool_id))
+        base = discovery.public_base(cfg, request.headers.get("host"))
+        return JSONResponse(discovery.discovery(base, cfg.issuer(pool_id), pool_id))
 
     def _pool_exists(self, pool_id: str) -> bool:
         with self.state.database.transaction() as db:
@@ -196,7 +196,7 @@ async def _read_limited(request: Request) -> bytes:
 
 
 def build_app(state: ServerState) -> Starlette:
-    from userpool.server.oauth2 import routes as oauth2_routes
+    from userpool.server.managed_login import routes as oauth2_routes
 
     api = Api(state)
     routes = [

@@ -30,7 +30,7 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient, IdentityProvider, IdpIdentifier, User, UserPool
 from userpool.server.oauth2 import clients, http, response, sessions
 from userpool.server.oauth2.cookies import CookieJar, cookie_options
-from userpool.server.oauth2.errors import INVALID_REQUEST, PageError, RedirectError
+from userpool.server.oauth2.errors import INVALID_REQUEST
 from userpool.server.oauth2.request import AuthorizeRequest
 from userpool.server.ops import identity_providers, provider_links
 
@@ -103,7 +103,7 @@ async def _endpoints(plan_: Plan) -> dict[str, str]:
 
 
 def _callback_url(request: Request) -> str:
-    from userpool.server.oauth2 import public_base
+    from userpool.server.oauth2.discovery import public_base
 
     return public_base(http.state_of(request).config, request.headers.get("host")) + CALLBACK_PATH
 
@@ -126,50 +126,7 @@ async def to_provider(request: Request, jar: CookieJar, plan_: Plan) -> Response
     return answer
 
 
-# ------------------------------------------------------------------ /oauth2/idpresponse
-
-
-async def callback(request: Request) -> Response:
-    from userpool.server.hosted.pages import error_page
-    from userpool.server.oauth2.authorize import error_redirect
-
-    state = http.state_of(request)
-    jar = CookieJar.for_sealer(state.sealer)
-    params = http.query(request)
-    carried = jar.read(params.get("state"), "idp-state", STATE_SECONDS)
-    if not isinstance(carried, dict) or not secrets.compare_digest(str(carried.get("b")), request.cookies.get(STATE_COOKIE, "")):
-        return error_page("The sign-in with the identity provider has expired or did not start in this browser.", 400)
-    try:
-        answer = await _finish(request, jar, params, carried)
-    except PageError as exc:
-        return error_page(exc.message, exc.status)
-    except RedirectError as exc:
-        answer = error_redirect(exc)
-    answer.delete_cookie(STATE_COOKIE, path="/", secure=state.config.tls, httponly=True, samesite="lax")
-    return answer
-
-
-async def _finish(request: Request, jar: CookieJar, params: dict[str, str], carried: dict[str, Any]) -> Response:
-    from userpool.server.hosted.flow import set_cookie_session
-    from userpool.server.oauth2.authorize import authorization
-
-    host = http.host_name(request)
-
-    def load(ctx: Context) -> Plan:
-        client, req = authorization(ctx, dict(carried.get("q") or {}), host)
-        return plan(ctx, client, req, str(carried.get("p") or ""))  # the provider the sign-in went to
-
-    plan_ = await http.run(request, load)
-    if params.get("error") or not params.get("code"):
-        raise plan_.req.refuse(INVALID_REQUEST, f"{plan_.provider} Error - {params.get('error') or 'no code'}")
-    claims = await _provider_claims(request, plan_, params["code"], str(carried.get("n", "")))
-    user, location, handle = await http.run(request, lambda ctx: sign_in(ctx, plan_, claims))
-    answer = http.redirect(location)
-    set_cookie_session(answer, jar, handle, user.pool_id, http.state_of(request).config.tls)
-    return answer
-
-
-async def _provider_claims(request: Request, plan_: Plan, code: str, nonce: str) -> dict[str, Any]:
+async def provider_claims(request: Request, plan_: Plan, code: str, nonce: str) -> dict[str, Any]:
     """The provider's verified ID token claims (and its userInfo, when it has one)."""
     d = plan_.details
     try:
