@@ -250,6 +250,8 @@ def test_list_devices_pages_and_admin_forms_see_the_same(server, make_user, sign
     got = server.admin.admin_get_device(UserPoolId=pool["pool_id"], Username=username, DeviceKey=second.key)["Device"]
     assert {"Name": "device_name", "Value": "phone"} in got["DeviceAttributes"]
     assert ok(server, "GetDevice", {"AccessToken": access, "DeviceKey": first.key})["Device"]["DeviceKey"] == first.key
+    server.admin.admin_delete_user(UserPoolId=pool["pool_id"], Username=username)  # the user's devices go with them
+    assert server.query("SELECT COUNT(*) FROM devices WHERE pool_id = ?", pool["pool_id"]) == [(0,)]
 
 
 def test_forget_device_then_the_key_is_a_new_device_again(server, make_user, sign_in):
