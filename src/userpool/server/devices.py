@@ -16,7 +16,7 @@ import secrets
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from userpool import srp
 from userpool.server import errors
@@ -172,7 +172,7 @@ def describe(device: Device) -> dict[str, Any]:
     return out
 
 
-def of_user(user: User) -> Any:
+def of_user(user: User) -> Select[Device]:
     """The query of a user's confirmed devices, in device key order (ListDevices pages by it)."""
     return (
         select(Device)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from userpool import srp
-from userpool.server import devices, errors
+from userpool.server import devices, errors, lockout
 from userpool.server.context import Context
 from userpool.server.db import AppClient, Device, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -31,7 +31,7 @@ def require_device(ctx: Context, user: User, state: dict[str, Any], answers: dic
     if not key:
         raise errors.InvalidParameter("Missing required parameter DEVICE_KEY")
     device = devices.find(ctx, user, key, lock=True)
-    if key != state.get("device_key") or not devices.is_remembered(device) or device is None:
+    if device is None or key != state.get("device_key") or not devices.is_remembered(device):
         raise errors.ResourceNotFound(devices.NOT_FOUND, persist=True)
     return device
 
@@ -43,6 +43,7 @@ def answer(
     if big_a is None:
         raise errors.InvalidParameter("Missing required parameter SRP_A" if not answers.get("SRP_A") else "SRP_A is invalid")
     pending, user = pipeline.take_challenge(ctx, client, answers, session, names.DEVICE_SRP_AUTH, caller)
+    lockout.check_not_locked(user, ctx.now)
     device = require_device(ctx, user, pending.state, answers)
     verifier = devices.verifier(ctx, device)
     eph = srp.server_ephemeral(verifier)
