@@ -4,7 +4,8 @@ The preferred method, the only one, ``SELECT_MFA_TYPE`` among several, or -- whe
 requires MFA and the user has nothing usable -- ``MFA_SETUP``. In an ``ON`` pool a user with
 a phone number (SMS offered) or a verified e-mail (e-mail offered) gets codes there without
 any setup, as Cognito does. A remembered device (``server/devices.py``) answers DEVICE_SRP_AUTH
-instead when the pool's ChallengeRequiredOnNewDevice allows it. Which methods the pool and user have is ``server/mfa.py``'s.
+instead when the pool's ChallengeRequiredOnNewDevice allows it. Which methods the pool and user
+have is ``server/mfa.py``'s.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def next_step(
     if not methods and required != "ON":
         return None
     device = None if caller.hosted or not devices.replaces_mfa(pool) else devices.find(ctx, user, ctx.device_key)
-    if device is not None and devices.is_remembered(device):  # ChallengeRequiredOnNewDevice: the remembered device in place of MFA
+    if device is not None and devices.is_remembered(device):  # the remembered device in place of MFA
         return device_srp_auth.issue(ctx, client, user, device, source, caller)
     if not methods:
         return mfa_setup.issue(ctx, pool, client, user, source, caller)
