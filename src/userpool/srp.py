@@ -12,6 +12,11 @@ Cognito's variant, as the real clients implement it (amazon-cognito-identity-js
 * ``PASSWORD_CLAIM_SIGNATURE = base64(HMAC-SHA256(key, poolSuffix ‖ USER_ID_FOR_SRP ‖
   secretBlock ‖ TIMESTAMP))``.
 
+Device authentication (DEVICE_SRP_AUTH / DEVICE_PASSWORD_VERIFIER) is the same protocol with
+the device group key in place of the pool suffix and the device key in place of
+USER_ID_FOR_SRP (amazon-cognito-identity-js ``generateHashDevice``, Amplify v6
+``getNewDeviceMetadata`` / ``handleDeviceSRPAuth``): the ``realm`` parameter below.
+
 Nothing here does I/O; the server and the client (``userpool.auth``) both call it.
 """
 
@@ -120,8 +125,13 @@ def cognito_timestamp(now: datetime | None = None) -> str:
 
 
 def claim_signature(key: bytes, pool_id: str, user_id_for_srp: str, secret_block_b64: str, timestamp: str) -> str:
+    return realm_signature(key, pool_suffix(pool_id), user_id_for_srp, secret_block_b64, timestamp)
+
+
+def realm_signature(key: bytes, realm: str, user_id_for_srp: str, secret_block_b64: str, timestamp: str) -> str:
+    """The claim signature with ``realm`` (pool suffix, or a device group key) hashed first."""
     msg = (
-        pool_suffix(pool_id).encode()
+        realm.encode()
         + user_id_for_srp.encode()
         + base64.b64decode(secret_block_b64)
         + timestamp.encode()
@@ -162,13 +172,20 @@ def client_ephemeral(a: int | None = None) -> ClientEphemeral:
 def client_session_key(
     eph: ClientEphemeral, pool_id: str, user_id_for_srp: str, password: str, salt_hex: str, srp_b_hex: str
 ) -> bytes:
+    return realm_session_key(eph, pool_suffix(pool_id), user_id_for_srp, password, salt_hex, srp_b_hex)
+
+
+def realm_session_key(
+    eph: ClientEphemeral, realm: str, user_id_for_srp: str, password: str, salt_hex: str, srp_b_hex: str
+) -> bytes:
+    """The client's HKDF key, with ``x`` derived under ``realm`` (pool suffix or device group key)."""
     big_b = int(srp_b_hex, 16)
     if big_b % N == 0:
         raise ValueError("B mod N is zero")
     u = compute_u(eph.big_a, big_b)
     if u == 0:
         raise ValueError("u is zero")
-    x = compute_x(pool_suffix(pool_id), user_id_for_srp, password, salt_hex)
+    x = compute_x(realm, user_id_for_srp, password, salt_hex)
     s = modpow((big_b - K * modpow(G, x)) % N, eph.a + u * x)
     return hkdf_key(s, u)
 
@@ -187,6 +204,36 @@ def password_claim(
     timestamp = timestamp or cognito_timestamp()
     key = client_session_key(eph, pool_id, user_id_for_srp, password, salt_hex, srp_b_hex)
     return claim_signature(key, pool_id, user_id_for_srp, secret_block_b64, timestamp), timestamp
+
+
+# ---------------------------------------------------------------- devices
+
+
+def new_device_password() -> str:
+    """A device's random password, as the real clients make it (40 random bytes, base64)."""
+    return base64.b64encode(secrets.token_bytes(40)).decode()
+
+
+def device_verifier(device_group_key: str, device_key: str, password: str, salt_hex: str | None = None) -> tuple[str, int]:
+    """(salt, verifier) that ConfirmDevice's DeviceSecretVerifierConfig carries (base64 of their bytes)."""
+    salt_hex = salt_hex or new_salt()
+    return salt_hex, compute_verifier(compute_x(device_group_key, device_key, password, salt_hex))
+
+
+def device_password_claim(
+    eph: ClientEphemeral,
+    device_group_key: str,
+    device_key: str,
+    password: str,
+    salt_hex: str,
+    srp_b_hex: str,
+    secret_block_b64: str,
+    timestamp: str | None = None,
+) -> tuple[str, str]:
+    """(PASSWORD_CLAIM_SIGNATURE, TIMESTAMP) answering a DEVICE_PASSWORD_VERIFIER challenge."""
+    timestamp = timestamp or cognito_timestamp()
+    key = realm_session_key(eph, device_group_key, device_key, password, salt_hex, srp_b_hex)
+    return realm_signature(key, device_group_key, device_key, secret_block_b64, timestamp), timestamp
 
 
 # ---------------------------------------------------------------- server side
@@ -231,5 +278,12 @@ def server_session_key(big_a: int, verifier: int, eph: ServerEphemeral) -> bytes
 def verify_claim(
     key: bytes, pool_id: str, user_id_for_srp: str, secret_block_b64: str, timestamp: str, signature_b64: str
 ) -> bool:
-    expected = claim_signature(key, pool_id, user_id_for_srp, secret_block_b64, timestamp)
+    return verify_realm_claim(key, pool_suffix(pool_id), user_id_for_srp, secret_block_b64, timestamp, signature_b64)
+
+
+def verify_realm_claim(
+    key: bytes, realm: str, user_id_for_srp: str, secret_block_b64: str, timestamp: str, signature_b64: str
+) -> bool:
+    """Constant-time check of a claim signed under ``realm`` (pool suffix, or a device group key)."""
+    expected = realm_signature(key, realm, user_id_for_srp, secret_block_b64, timestamp)
     return hmac.compare_digest(expected.encode(), signature_b64.encode())

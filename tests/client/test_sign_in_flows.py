@@ -16,6 +16,7 @@ from client_helpers import CLIENT_ID, POOL_ID, FakeSrpServer, err, make_tokens
 
 from userpool import srp
 from userpool.auth import AuthClient, MemoryStore, SignInStep, errors
+from userpool.auth.flows.base import LoadDevice
 
 
 def test_srp_sign_in_done_stores_tokens_and_dispatches(scripted, events):
@@ -93,7 +94,8 @@ def test_srp_claim_matches_pycognito_for_fixed_secrets(monkeypatch):
     from userpool.auth.flows.sign_in import password_verifier
 
     flow = password_verifier(client.context, srp.client_ephemeral(a), "S3cret!pass", challenge, None)
-    call = next(flow)
+    assert next(flow) == LoadDevice("bob")  # this client has no tracked device for bob: no DEVICE_KEY
+    call = flow.send(None)
     mine = call.payload["ChallengeResponses"]
     for key in ("TIMESTAMP", "PASSWORD_CLAIM_SIGNATURE", "PASSWORD_CLAIM_SECRET_BLOCK", "USERNAME"):
         assert mine[key] == theirs[key], key

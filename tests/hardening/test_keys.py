@@ -241,3 +241,27 @@ def test_rotate_master_reseals_identity_provider_secrets(keyed: RunningServer) -
     keyed.start()
     got = s.w.ok("DescribeIdentityProvider", {"UserPoolId": s.pool, "ProviderName": "Corp"}, signed=True)
     assert got["IdentityProvider"]["ProviderDetails"] == details
+
+
+def test_rotate_master_reseals_device_verifiers(keyed: RunningServer) -> None:
+    """A remembered device still proves itself (DEVICE_SRP_AUTH) after the master key changes."""
+    from tests.server.test_devices import confirm, device_proof, device_srp_start, srp_first_factor
+
+    s = Setup(keyed)
+    s.w.ok("UpdateUserPool", {"UserPoolId": s.pool, "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}}, signed=True)
+    pool = {"pool_id": s.pool, "client_id": s.client}
+    result = s.sign_in()
+    device, _ = confirm(keyed, result["AccessToken"], result["NewDeviceMetadata"])
+    # MFA that only the device can stand in for: e-mail codes for a user with a verified address
+    s.w.ok("AdminUpdateUserAttributes", {"UserPoolId": s.pool, "Username": "kim", "UserAttributes": [
+        {"Name": "email", "Value": "kim@example.com"}, {"Name": "email_verified", "Value": "true"}]}, signed=True)
+    s.w.ok("SetUserPoolMfaConfig", {"UserPoolId": s.pool, "MfaConfiguration": "ON", "EmailMfaConfiguration": {
+        "Message": "Code {####}", "Subject": "Code"}}, signed=True)
+    sealed_before = keyed.query("SELECT verifier_sealed FROM devices WHERE device_key = ?", device.key)[0][0]
+    keyed.stop()
+    assert cli("rotate-master", "--data-dir", str(keyed.data_dir)).returncode == 0
+    assert keyed.query("SELECT verifier_sealed FROM devices WHERE device_key = ?", device.key)[0][0] != sealed_before
+    keyed.start()
+    eph, verifier_step = device_srp_start(keyed, pool, srp_first_factor(keyed, pool, "kim", device.key), "kim", device)
+    done = s.w.ok("RespondToAuthChallenge", device_proof(pool, eph, verifier_step, device))
+    assert done["AuthenticationResult"]["AccessToken"]

@@ -81,9 +81,30 @@ def _exercise(server: RunningServer) -> tuple[dict[str, str], str]:
                                         "ProviderDetails": {"client_id": "com.example", "team_id": "T", "key_id": "K",
                                                             "private_key": secret["identity provider private key"],
                                                             "authorize_scopes": "email"}}, signed=True)
+    if "ConfirmDevice" in HANDLERS:  # a tracked device: its random password, and the verifier ConfirmDevice sends
+        secret.update(_confirmed_device(w, secret["password"]))
     secret["admin secret key"] = server.credentials()[1]
     secret["master key"] = base64.urlsafe_b64encode(load_master_key(server.data_dir)).decode() if not server.env.get("USERPOOL_MASTER_KEY") else ""
     return {k: v for k, v in secret.items() if v}, pool
+
+
+def _confirmed_device(w: Wire, password: str) -> dict[str, str]:
+    pool = w.ok("CreateUserPool", {"PoolName": "at-rest-devices", "DeviceConfiguration": {"ChallengeRequiredOnNewDevice": True}},
+                signed=True)["UserPool"]["Id"]
+    client = w.ok("CreateUserPoolClient", {"UserPoolId": pool, "ClientName": "app", "ExplicitAuthFlows": ALL_FLOWS},
+                  signed=True)["UserPoolClient"]["ClientId"]
+    w.ok("AdminCreateUser", {"UserPoolId": pool, "Username": "dee", "MessageAction": "SUPPRESS"}, signed=True)
+    w.ok("AdminSetUserPassword", {"UserPoolId": pool, "Username": "dee", "Password": password, "Permanent": True}, signed=True)
+    result = w.ok("InitiateAuth", {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+                                   "AuthParameters": {"USERNAME": "dee", "PASSWORD": password}})["AuthenticationResult"]
+    device = result["NewDeviceMetadata"]
+    device_password = srp.new_device_password()
+    salt, verifier = srp.device_verifier(device["DeviceGroupKey"], device["DeviceKey"], device_password)
+    verifier_bytes = bytes.fromhex(srp.pad_hex(verifier))
+    w.ok("ConfirmDevice", {"AccessToken": result["AccessToken"], "DeviceKey": device["DeviceKey"], "DeviceSecretVerifierConfig": {
+        "Salt": base64.b64encode(bytes.fromhex(salt)).decode(), "PasswordVerifier": base64.b64encode(verifier_bytes).decode()}})
+    return {"device password": device_password, "device verifier (hex)": format(verifier, "x")[:64],
+            "device verifier (base64)": base64.b64encode(verifier_bytes).decode()[:64]}
 
 
 def _private_key_texts(server: RunningServer, pool: str) -> list[str]:
@@ -135,11 +156,13 @@ def test_a_database_copy_holds_no_secret_in_clear(db_server: RunningServer) -> N
         "session handle": db_server.query("SELECT handle_hash FROM auth_sessions")[0][0],
         "session state": db_server.query("SELECT state_sealed FROM auth_sessions")[0][0],
     }
+    if "device password" in secrets:
+        forms["device verifier"] = db_server.query("SELECT verifier_sealed FROM devices")[0][0]
     if "identity provider client secret" in secrets:
         forms["identity provider secrets"] = db_server.query(
             "SELECT client_secret_sealed FROM identity_providers WHERE name = 'Corp'")[0][0]
     assert forms["password hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    for sealed in ("SRP verifier", "client secret", "signing key", "session state", "identity provider secrets"):
+    for sealed in ("SRP verifier", "client secret", "signing key", "session state", "identity provider secrets", "device verifier"):
         if sealed not in forms:
             continue
         assert forms[sealed].startswith("v1."), sealed  # AES-256-GCM under the master key

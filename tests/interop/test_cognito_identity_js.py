@@ -116,3 +116,47 @@ def test_new_password_required_callback(server, pool, wire):
     ]
     assert wire.calls[2].request["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
     assert server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserStatus"] == "CONFIRMED"
+
+
+def test_device_flow_remembered_device_skips_totp(server, make_user, sign_in, wire):
+    """ConfirmDevice done by the library after a TOTP sign-in, setDeviceStatusRemembered, then a
+    sign-in that the library completes through DEVICE_SRP_AUTH with no TOTP code; listDevices,
+    forgetDevice."""
+    from tests.server.test_devices import device_pool
+    from tests.server.test_mfa import code, set_up_totp
+
+    pool = device_pool(server, challenge=True, prompt=True)
+    username = make_user(pool)
+    secret = set_up_totp(server, pool, username, sign_in)
+    wire.clear()
+    result = identity_js(server, pool, wire, [
+        {"do": "authenticateUser", "username": username, "password": PASSWORD, "totpCode": code(secret, 1)},
+        {"do": "setDeviceStatusRemembered"},
+        {"do": "signOut"},
+        {"do": "authenticateUser", "username": username, "password": PASSWORD},
+        {"do": "listDevices", "limit": 10},
+        {"do": "forgetDevice"},
+        {"do": "listDevices", "limit": 10},
+    ])
+    first = step(result, 0, "authenticateUser")
+    assert first["callback"] == "onSuccess" and first["userConfirmationNecessary"] is True
+    device_key = first["deviceKey"]
+    assert device_key and device_key.startswith(pool["region"] + "_")
+    assert first["session"]["accessPayload"]["device_key"] == device_key
+    second = step(result, 3, "authenticateUser")
+    assert second["callback"] == "onSuccess" and second["session"]["accessPayload"]["device_key"] == device_key
+    listed = step(result, 4, "listDevices")["Devices"]
+    assert [d["DeviceKey"] for d in listed] == [device_key]
+    assert {"Name": "dev:device_remembered_status", "Value": "remembered"} in listed[0]["DeviceAttributes"]
+    assert step(result, 6, "listDevices")["Devices"] == []
+
+    challenges = [c.request.get("ChallengeName") for c in wire.find("RespondToAuthChallenge")]
+    assert challenges == ["PASSWORD_VERIFIER", "SOFTWARE_TOKEN_MFA", "PASSWORD_VERIFIER", "DEVICE_SRP_AUTH",
+                          "DEVICE_PASSWORD_VERIFIER"]
+    assert all(c.status == 200 for c in wire.calls), [(c.op, c.status, c.error) for c in wire.calls]
+    confirm = wire.find("ConfirmDevice")[0].request
+    assert confirm["DeviceKey"] == device_key and set(confirm["DeviceSecretVerifierConfig"]) == {"PasswordVerifier", "Salt"}
+    assert wire.find("UpdateDeviceStatus")[0].request["DeviceRememberedStatus"] == "remembered"
+    second_verifier = wire.find("RespondToAuthChallenge")[2].request  # the library names its device here
+    assert second_verifier["ChallengeResponses"]["DEVICE_KEY"] == device_key
+    assert [c.request["DeviceKey"] for c in wire.find("ForgetDevice")] == [device_key]

@@ -28,6 +28,7 @@ from tests.server.helpers import (
 from userpool.server.operations import HANDLERS
 
 OPERATIONS = sorted(HANDLERS)
+DEVICE_KEY = "us-east-1_00000000-0000-0000-0000-000000000000"
 
 
 def body_for(op: str, pool_id: str, client_id: str, username: str, token: str) -> dict[str, Any]:
@@ -110,6 +111,16 @@ def body_for(op: str, pool_id: str, client_id: str, username: str, token: str) -
         "AdminSetUserMFAPreference": {**user, "SoftwareTokenMfaSettings": {"Enabled": False}},
         "SetUserSettings": {"AccessToken": token, "MFAOptions": []},
         "AdminSetUserSettings": {**user, "MFAOptions": []},
+        # tracked devices
+        "ConfirmDevice": {"AccessToken": token, "DeviceKey": DEVICE_KEY, "DeviceSecretVerifierConfig": {"PasswordVerifier": "AQID", "Salt": "AQID"}},
+        "GetDevice": {"AccessToken": token, "DeviceKey": DEVICE_KEY},
+        "ListDevices": {"AccessToken": token},
+        "UpdateDeviceStatus": {"AccessToken": token, "DeviceKey": DEVICE_KEY, "DeviceRememberedStatus": "remembered"},
+        "ForgetDevice": {"AccessToken": token, "DeviceKey": DEVICE_KEY},
+        "AdminGetDevice": {**user, "DeviceKey": DEVICE_KEY},
+        "AdminListDevices": user,
+        "AdminUpdateDeviceStatus": {**user, "DeviceKey": DEVICE_KEY, "DeviceRememberedStatus": "remembered"},
+        "AdminForgetDevice": {**user, "DeviceKey": DEVICE_KEY},
         # managed login (OAuth 2.0) management
         "CreateUserPoolDomain": {"UserPoolId": pool_id, "Domain": "every-op-domain"},
         "DescribeUserPoolDomain": {"Domain": "every-op-domain"},

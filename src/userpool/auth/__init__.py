@@ -36,7 +36,7 @@ from .constants import (
     SignUpStep,
     UpdateAttributeStep,
 )
-from .default_client import (
+from .default_client import (  # tracked devices
     auto_sign_in,
     configure,
     confirm_reset_password,
@@ -46,10 +46,13 @@ from .default_client import (
     delete_user,
     delete_user_attributes,
     fetch_auth_session,
+    fetch_devices,
     fetch_mfa_preference,
     fetch_user_attributes,
+    forget_device,
     get_current_user,
     get_default_client,
+    remember_device,
     resend_sign_up_code,
     reset_password,
     send_user_attribute_verification_code,
@@ -62,11 +65,13 @@ from .default_client import (
     update_user_attributes,
     verify_totp_setup,
 )
+from .device_metadata import DeviceMetadata
 from .errors import AuthError, AuthValidationError
 from .jwt import JWT, decode_jwt
 from .state import AuthContext, Clock
 from .storage import AsyncTokenStore, FileStore, KeyringStore, MemoryStore, ThreadedStore, TokenStore
 from .types import (
+    AuthDevice,
     AuthSession,
     AuthTokens,
     AuthUser,
@@ -93,6 +98,8 @@ __all__ = [
     "AuthClient",
     "AuthConfig",
     "AuthContext",
+    # tracked devices
+    "AuthDevice",
     "AuthError",
     "AuthFlowType",
     "AuthSession",
@@ -104,6 +111,7 @@ __all__ = [
     "Clock",
     "CodeDeliveryDetails",
     "ConfirmSignInOptions",
+    "DeviceMetadata",
     "FetchMFAPreferenceOutput",
     "FileStore",
     "Hub",
@@ -140,11 +148,14 @@ __all__ = [
     "delete_user_attributes",
     "errors",
     "fetch_auth_session",
+    "fetch_devices",
     "fetch_mfa_preference",
     "fetch_user_attributes",
+    "forget_device",
     "get_current_user",
     "get_default_client",
     "hub",
+    "remember_device",
     "resend_sign_up_code",
     "reset_password",
     "send_user_attribute_verification_code",

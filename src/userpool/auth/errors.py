@@ -106,6 +106,12 @@ class AutoSignInException(AuthError):
     default_recovery_suggestion = "Call sign_up() with options auto_sign_in=True and confirm it first."
 
 
+class DeviceMetadataException(AuthError):
+    """Amplify's ``assertDeviceMetadata``: the operation needs this client's tracked device."""
+
+    default_recovery_suggestion = "Sign in on a pool that tracks devices (DeviceConfiguration) first."
+
+
 class NetworkError(AuthError):
     default_recovery_suggestion = "Check the endpoint and your network connection, then retry."
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -105,6 +106,18 @@ class AuthUser:
     username: str
     user_id: str
     sign_in_details: SignInDetails | None = None
+
+
+@dataclass(frozen=True)
+class AuthDevice:
+    """One of the user's devices, as Amplify's ``fetchDevices`` returns it (dates as datetimes)."""
+
+    id: str
+    name: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    create_date: datetime | None = None
+    last_modified_date: datetime | None = None
+    last_authenticated_date: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Context:
     source_ip: str = "127.0.0.1"
     region: str = "us-east-1"  # from the SigV4 scope when signed, else the server's
     client_metadata: dict[str, str] = field(default_factory=dict)  # the request's ClientMetadata, for triggers
+    device_key: str | None = None  # the DEVICE_KEY a sign-in presents (signin/pipeline.py carries it across challenges)
 
     @property
     def config(self) -> ServerConfig:

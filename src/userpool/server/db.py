@@ -173,6 +173,28 @@ class TokenFamily(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(64))
     # the OAuth 2.0 scopes a managed-login sign-in was granted (refreshes keep them); None for API sign-ins
     scopes: Mapped[str | None] = mapped_column(Text)
+    # the tracked device this sign-in was made on (the access token's device_key claim); None without tracking
+    device_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class Device(Base):
+    """A tracked device (DeviceConfiguration): its key, SRP verifier (sealed, as a password's is)
+    once ConfirmDevice has run, and whether the user chose to remember it."""
+
+    __tablename__ = "devices"
+    __table_args__ = (Index("ix_devices_user", "user_id", "created_at"),)
+    device_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    group_key: Mapped[str] = mapped_column(String(64))
+    srp_salt: Mapped[str | None] = mapped_column(String(80))
+    verifier_sealed: Mapped[str | None] = mapped_column(Text)  # None until ConfirmDevice
+    remembered: Mapped[str | None] = mapped_column(String(16))  # remembered / not_remembered / None (not confirmed)
+    name: Mapped[str | None] = mapped_column(String(1024))
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+    last_authenticated_at: Mapped[float | None] = mapped_column(Float)
+    last_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 class RefreshToken(Base):

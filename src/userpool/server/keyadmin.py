@@ -31,12 +31,13 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from userpool.server import keys, mfa, passwords
+from userpool.server import devices, keys, mfa, passwords
 from userpool.server.db import (
     AppClient,
     AuthSession,
     Base,
     Database,
+    Device,
     IdentityProvider,
     SigningKey,
     User,
@@ -128,6 +129,7 @@ SEALED: list[Sealed] = [
     Sealed(AuthSession, "state_sealed", lambda r: f"auth-session:{r.handle_hash}"),
     Sealed(SigningKey, "private_sealed", lambda r: f"signing-key:{r.kid}"),
     Sealed(IdentityProvider, "client_secret_sealed", secrets_context),
+    Sealed(Device, "verifier_sealed", devices.verifier_context),
 ]
 _SEALED_PREFIX = "v1."  # Sealer.seal's format
 

@@ -12,6 +12,7 @@ from userpool.server.context import Context
 from userpool.server.ops import (
     auth,
     clients,
+    devices,
     domains,
     groups,
     identity_providers,
@@ -97,6 +98,16 @@ HANDLERS: dict[str, Handler] = {
     "AdminSetUserMFAPreference": mfa.admin_set_user_mfa_preference,
     "SetUserSettings": mfa.set_user_settings,
     "AdminSetUserSettings": mfa.admin_set_user_settings,
+    # tracked devices (DeviceConfiguration; DEVICE_SRP_AUTH is a challenge in signin/tables.py)
+    "ConfirmDevice": devices.confirm_device,
+    "GetDevice": devices.get_device,
+    "ListDevices": devices.list_devices,
+    "UpdateDeviceStatus": devices.update_device_status,
+    "ForgetDevice": devices.forget_device,
+    "AdminGetDevice": devices.admin_get_device,
+    "AdminListDevices": devices.admin_list_devices,
+    "AdminUpdateDeviceStatus": devices.admin_update_device_status,
+    "AdminForgetDevice": devices.admin_forget_device,
     # CSV user import jobs
     "GetCSVHeader": import_jobs.get_csv_header,
     "CreateUserImportJob": import_jobs.create_user_import_job,

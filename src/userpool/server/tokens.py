@@ -184,6 +184,8 @@ def claims_for(
         "jti": str(uuid.uuid4()),
         "username": user.username,
     }
+    if family.device_key:  # the tracked device of this sign-in (server/devices.py)
+        access["device_key"] = family.device_key
     id_claims: dict[str, Any] = {"sub": user.sub}
     if groups:
         names = [g.name for g in groups]

@@ -2,10 +2,13 @@
 //
 // Config (see lib/harness.mjs): endpoint, poolId, clientId, steps.
 // Steps:
-//   authenticateUser {username, password, authFlow?, newPassword?, userAttributes?}
+//   authenticateUser {username, password, authFlow?, newPassword?, userAttributes?, totpCode?}
 //       SRP by default (authFlow 'USER_PASSWORD_AUTH' switches); when the server answers
 //       NEW_PASSWORD_REQUIRED the newPasswordRequired callback fires, and with `newPassword`
-//       the script completes the challenge with completeNewPasswordChallenge.
+//       the script completes the challenge with completeNewPasswordChallenge; with `totpCode`
+//       a SOFTWARE_TOKEN_MFA challenge is answered with sendMFACode. The library confirms a
+//       tracked device by itself (NewDeviceMetadata) and answers DEVICE_SRP_AUTH by itself.
+//   setDeviceStatusRemembered, listDevices {limit}, forgetDevice   on the signed-in user
 //   getSession       the pool's current user's session (from the library's storage)
 //   refreshSession   CognitoUser.refreshSession with the stored refresh token
 //   getUserAttributes  GetUser through the library with its access token
@@ -41,15 +44,23 @@ function getSession(user) {
   return new Promise((resolve, reject) => user.getSession((err, session) => (err ? reject(callbackError(err)) : resolve(session))));
 }
 
+function signedIn(ctx) {
+  if (!ctx.user) throw new Error('no user signed in by authenticateUser yet');
+  return ctx.user;
+}
+
 const actions = {
   version: () => ({ version: packageVersion('amazon-cognito-identity-js') }),
-  authenticateUser({ username, password, authFlow, newPassword, userAttributes }, ctx) {
+  authenticateUser({ username, password, authFlow, newPassword, userAttributes, totpCode }, ctx) {
     const user = new CognitoUser({ Username: username, Pool: ctx.pool });
     if (authFlow) user.setAuthenticationFlowType(authFlow);
     const details = new AuthenticationDetails({ Username: username, Password: password });
     return new Promise((resolve, reject) => {
       const done = {
-        onSuccess: (session) => resolve({ callback: 'onSuccess', session: sessionView(session) }),
+        onSuccess: (session, userConfirmationNecessary) => {
+          ctx.user = user;
+          resolve({ callback: 'onSuccess', session: sessionView(session), userConfirmationNecessary, deviceKey: user.deviceKey ?? null });
+        },
         onFailure: (err) => reject(callbackError(err)),
       };
       user.authenticateUser(details, {
@@ -66,7 +77,13 @@ const actions = {
           });
         },
         mfaRequired: (name, params) => reject(new Error(`unexpected mfaRequired ${name} ${JSON.stringify(params)}`)),
-        totpRequired: (name) => reject(new Error(`unexpected totpRequired ${name}`)),
+        totpRequired(name) {
+          if (!totpCode) {
+            reject(new Error(`unexpected totpRequired ${name}`));
+            return;
+          }
+          user.sendMFACode(totpCode, done, 'SOFTWARE_TOKEN_MFA');
+        },
         customChallenge: (params) => reject(new Error(`unexpected customChallenge ${JSON.stringify(params)}`)),
       });
     });
@@ -94,6 +111,21 @@ const actions = {
     const user = currentUser(ctx);
     await getSession(user);
     await new Promise((resolve, reject) => user.globalSignOut({ onSuccess: resolve, onFailure: (err) => reject(callbackError(err)) }));
+  },
+  setDeviceStatusRemembered(_, ctx) {
+    return new Promise((resolve, reject) =>
+      signedIn(ctx).setDeviceStatusRemembered({ onSuccess: (r) => resolve({ result: r }), onFailure: (e) => reject(callbackError(e)) }),
+    );
+  },
+  listDevices({ limit }, ctx) {
+    return new Promise((resolve, reject) =>
+      signedIn(ctx).listDevices(limit ?? 60, null, { onSuccess: resolve, onFailure: (e) => reject(callbackError(e)) }),
+    );
+  },
+  forgetDevice(_, ctx) {
+    return new Promise((resolve, reject) =>
+      signedIn(ctx).forgetDevice({ onSuccess: (r) => resolve({ result: r }), onFailure: (e) => reject(callbackError(e)) }),
+    );
   },
   async signOut(_, ctx) {
     const user = currentUser(ctx);

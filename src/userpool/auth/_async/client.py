@@ -31,10 +31,13 @@ from ..flows import (
     delete_user,
     delete_user_attributes,
     fetch_auth_session,
+    fetch_devices,
     fetch_mfa_preference,
     fetch_user_attributes,
+    forget_device,
     get_current_user,
     refresh_tokens,
+    remember_device,
     resend_sign_up_code,
     reset_password,
     send_user_attribute_verification_code,
@@ -47,12 +50,13 @@ from ..flows import (
     update_user_attributes,
     verify_totp_setup,
 )
-from ..flows.base import CognitoCall, Flow, LoadTokens, NeedTokens, SaveTokens, Step
+from ..flows.base import CognitoCall, Flow, LoadDevice, LoadTokens, NeedTokens, SaveDevice, SaveTokens, Step
 from ..state import AuthContext, Clock, build_context
 from ..storage import AsyncStorage
 from ..tokens import CognitoTokens
 from ..transport import AsyncTransport
 from ..types import (
+    AuthDevice,
     AuthSession,
     AuthUser,
     ClientMetadataOptions,
@@ -158,6 +162,10 @@ class AsyncAuthClient:
             return await self._tokens.load()
         if isinstance(step, SaveTokens):
             return await self._tokens.save(step.tokens)
+        if isinstance(step, LoadDevice):
+            return await self._tokens.load_device(step.username)
+        if isinstance(step, SaveDevice):
+            return await self._tokens.save_device(step.username, step.metadata)
         return await self._tokens.clear()
 
     async def _refresh(self, tokens: CognitoTokens) -> CognitoTokens | None:
@@ -316,3 +324,18 @@ class AsyncAuthClient:
     async def delete_user(self) -> None:
         """Amplify's ``deleteUser`` (DeleteUser); the local session ends (``signedOut``)."""
         return await self._run(delete_user.delete_user(self._ctx))
+
+    # ------------------------------------------------------------ devices
+
+    async def remember_device(self) -> None:
+        """Amplify's ``rememberDevice`` (UpdateDeviceStatus ``remembered``) for this client's device:
+        its later sign-ins prove the device (DEVICE_SRP_AUTH) in place of MFA where the pool allows."""
+        return await self._run(remember_device.remember_device(self._ctx))
+
+    async def forget_device(self, device: AuthDevice | str | None = None) -> None:
+        """Amplify's ``forgetDevice`` (ForgetDevice): ``device`` (an id or a fetched device), else this one."""
+        return await self._run(forget_device.forget_device(self._ctx, device))
+
+    async def fetch_devices(self) -> list[AuthDevice]:
+        """Amplify's ``fetchDevices`` (ListDevices, up to 60): the user's confirmed devices."""
+        return await self._run(fetch_devices.fetch_devices(self._ctx))

@@ -1,6 +1,7 @@
 """``AsyncTokenRepository``: one pool/client's :class:`~userpool.auth.tokens.CognitoTokens` in a store.
 
-The session is one JSON record under ``<storage key>.session``. The parsed tokens are cached
+The session is one JSON record under ``<storage key>.session``; a tracked device's metadata
+one under ``<storage key>.<username>.device``, which sign-out leaves in place. The parsed tokens are cached
 against the stored string, so a cached ``fetch_auth_session`` costs one store read and no
 JSON or JWT decoding.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import threading
 
+from ..device_metadata import DeviceMetadata
 from ..storage import AsyncTokenStore
 from ..tokens import CognitoTokens
 
@@ -18,6 +20,7 @@ class AsyncTokenRepository:
 
     def __init__(self, store: AsyncTokenStore, key: str) -> None:
         self.store = store
+        self.base_key = key
         self.key = f"{key}.session"
         self._lock = threading.Lock()
         self._cache: tuple[str, CognitoTokens] | None = None
@@ -48,3 +51,20 @@ class AsyncTokenRepository:
         await self.store.remove_item(self.key)
         with self._lock:
             self._cache = None
+
+    async def load_device(self, username: str) -> DeviceMetadata | None:
+        """``username``'s device on this client; None when there is none or the record is corrupt."""
+        raw = await self.store.get_item(f"{self.base_key}.{username}.device")
+        if raw is None:
+            return None
+        try:
+            return DeviceMetadata.from_json(raw)
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    async def save_device(self, username: str, metadata: DeviceMetadata | None) -> None:
+        key = f"{self.base_key}.{username}.device"
+        if metadata is None:
+            await self.store.remove_item(key)
+        else:
+            await self.store.set_item(key, metadata.to_json())

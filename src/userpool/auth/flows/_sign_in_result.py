@@ -25,6 +25,7 @@ from ..types import (
     SignInOutput,
     TOTPSetupDetails,
 )
+from ._device_auth import confirm_new_device, device_srp
 from .base import Flow, call, save_tokens
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def complete_sign_in(
     tokens = CognitoTokens.from_authentication_result(
         result, now=ctx.now(), username=username, sign_in_details=details
     )
+    yield from confirm_new_device(ctx, tokens.username, result)
     yield from save_tokens(tokens)
     ctx.sign_in.reset()
     ctx.dispatch(
@@ -99,6 +101,10 @@ def handle_auth_response(
         state.reset()
         raise SignInException("The service answered with neither tokens nor a challenge.")
     params: dict[str, str] = dict(response.get("ChallengeParameters") or {})
+    if challenge == Challenge.DEVICE_SRP_AUTH:  # a remembered device in place of MFA: no step for the user
+        who = params.get("USERNAME") or state.username or username
+        answer = yield from device_srp(ctx, who, response.get("Session"), None)
+        return (yield from handle_auth_response(ctx, answer, who, details))
     state.username = params.get("USERNAME") or params.get("USER_ID_FOR_SRP") or state.username or username
     state.session = response.get("Session")
     state.challenge_name = challenge

@@ -21,6 +21,7 @@ from ..constants import MAX_ATTEMPTS
 from ..errors import AuthValidationError, UserUnAuthenticatedException
 
 if TYPE_CHECKING:
+    from ..device_metadata import DeviceMetadata
     from ..tokens import CognitoTokens
 
 T = TypeVar("T")
@@ -60,7 +61,22 @@ class ClearTokens:
     """Ask the driver to remove the stored session."""
 
 
-Step = CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens
+@dataclass(frozen=True)
+class LoadDevice:
+    """Ask the driver for the device metadata stored for ``username`` (kept across sign-outs), or None."""
+
+    username: str
+
+
+@dataclass(frozen=True)
+class SaveDevice:
+    """Ask the driver to store ``metadata`` as ``username``'s device (None forgets it)."""
+
+    username: str
+    metadata: DeviceMetadata | None
+
+
+Step = CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens | LoadDevice | SaveDevice
 Flow = Generator[Step, Any, T]
 
 
@@ -95,6 +111,15 @@ def save_tokens(tokens: CognitoTokens) -> Flow[None]:
 
 def clear_tokens() -> Flow[None]:
     yield ClearTokens()
+
+
+def load_device(username: str) -> Flow[DeviceMetadata | None]:
+    metadata: DeviceMetadata | None = yield LoadDevice(username)
+    return metadata
+
+
+def save_device(username: str, metadata: DeviceMetadata | None) -> Flow[None]:
+    yield SaveDevice(username, metadata)
 
 
 def require(value: Any, name: str, message: str) -> None:

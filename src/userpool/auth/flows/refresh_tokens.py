@@ -63,11 +63,13 @@ def refresh_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[CognitoToken
 
 def _new_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[dict[str, Any]]:
     cfg = ctx.config
+    device_key = tokens.access_token.payload.get("device_key")  # a tracked device's sign-in (Amplify sends it)
     if ctx.get_tokens_from_refresh_token is not False:
         try:
             response = yield from call(
                 "GetTokensFromRefreshToken",
-                {"RefreshToken": tokens.refresh_token, "ClientId": cfg.client_id, "ClientSecret": cfg.client_secret},
+                {"RefreshToken": tokens.refresh_token, "ClientId": cfg.client_id, "ClientSecret": cfg.client_secret,
+                 "DeviceKey": device_key},
                 max_attempts=1,
             )
             ctx.get_tokens_from_refresh_token = True
@@ -83,7 +85,7 @@ def _new_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[dict[str, Any]]
             "AuthFlow": "REFRESH_TOKEN_AUTH",
             "ClientId": cfg.client_id,
             "AuthParameters": compact(
-                {"REFRESH_TOKEN": tokens.refresh_token, "SECRET_HASH": ctx.secret_hash(username)}
+                {"REFRESH_TOKEN": tokens.refresh_token, "SECRET_HASH": ctx.secret_hash(username), "DEVICE_KEY": device_key}
             ),
         },
     )

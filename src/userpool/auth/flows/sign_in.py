@@ -16,6 +16,7 @@ from ... import srp
 from ..constants import AuthFlowType, Challenge
 from ..errors import AuthError, SignInException, UserAlreadyAuthenticatedException
 from ..types import SignInDetails, SignInOptions, SignInOutput, coerce_options
+from ._device_auth import device_key_for
 from ._sign_in_result import handle_auth_response, result_from_error
 from .base import Flow, call, compact, load_tokens, require
 
@@ -59,7 +60,9 @@ def sign_in(
 def initiate_auth(
     ctx: AuthContext, auth_flow: str, parameters: dict[str, Any], client_metadata: dict[str, str] | None
 ) -> Flow[dict[str, Any]]:
-    parameters = {**parameters, "SECRET_HASH": ctx.secret_hash(parameters["USERNAME"])}
+    """InitiateAuth, with the DEVICE_KEY of this client's device for the user when it has one (as Amplify)."""
+    device_key = yield from device_key_for(parameters["USERNAME"])
+    parameters = {**parameters, "SECRET_HASH": ctx.secret_hash(parameters["USERNAME"]), "DEVICE_KEY": device_key}
     return (
         yield from call(
             "InitiateAuth",
@@ -118,6 +121,7 @@ def password_verifier(
         "TIMESTAMP": timestamp,
         "PASSWORD_CLAIM_SIGNATURE": signature,
         "SECRET_HASH": ctx.secret_hash(user_id),
+        "DEVICE_KEY": (yield from device_key_for(user_id)),
     }
     return (
         yield from call(

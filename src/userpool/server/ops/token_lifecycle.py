@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import audit, errors, pools, resolve, tokens
+from userpool.server import audit, devices, errors, pools, resolve, tokens
 from userpool.server.context import Context
 from userpool.server.db import AppClient, RefreshToken, TokenFamily
 from userpool.server.sealing import hash_secret, same
@@ -26,6 +26,7 @@ def get_tokens_from_refresh_token(ctx: Context, req: dict[str, Any]) -> dict[str
     if names.ALLOW_REFRESH_TOKEN_AUTH not in pools.explicit_auth_flows(client) and not tokens.rotation_enabled(client):
         raise errors.NotAuthorized("Refresh Token flow not enabled for this client")
     row, family, user = tokens.find_refresh_token(ctx, req["RefreshToken"], client)
+    devices.check_refresh_device(family, req.get("DeviceKey"))
     successor = tokens.use_refresh_token(ctx, client, row, family, rotate=tokens.rotation_enabled(client))
     result = tokens.authentication_result(ctx, pool, client, user, family, successor, source=names.TOKENS_REFRESH)
     return {"AuthenticationResult": result}

@@ -3,19 +3,21 @@
 The preferred method, the only one, ``SELECT_MFA_TYPE`` among several, or -- when the pool
 requires MFA and the user has nothing usable -- ``MFA_SETUP``. In an ``ON`` pool a user with
 a phone number (SMS offered) or a verified e-mail (e-mail offered) gets codes there without
-any setup, as Cognito does. Which methods the pool and user have is ``server/mfa.py``'s.
+any setup, as Cognito does. A remembered device (``server/devices.py``) answers DEVICE_SRP_AUTH
+instead when the pool's ChallengeRequiredOnNewDevice allows it. Which methods the pool and user
+have is ``server/mfa.py``'s.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import mfa
+from userpool.server import devices, mfa
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names
 from userpool.server.signin.caller import Caller
-from userpool.server.signin.challenges import mfa_methods, mfa_setup, select_mfa_type
+from userpool.server.signin.challenges import device_srp_auth, mfa_methods, mfa_setup, select_mfa_type
 
 
 def next_step(
@@ -28,8 +30,13 @@ def next_step(
     methods = mfa.enabled(pool, user)
     if not methods and required == "ON":
         methods = mfa.automatic(pool, user)
+    if not methods and required != "ON":
+        return None
+    device = None if caller.hosted or not devices.replaces_mfa(pool) else devices.find(ctx, user, ctx.device_key)
+    if device is not None and devices.is_remembered(device):  # the remembered device in place of MFA
+        return device_srp_auth.issue(ctx, client, user, device, source, caller)
     if not methods:
-        return mfa_setup.issue(ctx, pool, client, user, source, caller) if required == "ON" else None
+        return mfa_setup.issue(ctx, pool, client, user, source, caller)
     preferred = mfa.settings(user).get("Preferred")
     if preferred in methods:
         return mfa_methods.ask(ctx, pool, client, user, preferred, source, caller)

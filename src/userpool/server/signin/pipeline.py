@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 from userpool.server import (
     audit,
     challenge_sessions,
+    devices,
     enumeration,
     errors,
     lockout,
@@ -82,15 +83,21 @@ def open_challenge(
     ctx: Context, client: AppClient, user: User | None, username: str, challenge: str, caller: Caller,
     state: dict[str, Any] | None = None, *, secret_block: bool = False,
 ) -> str:
-    """A challenge session for ``caller``: one the hosted page opened is answerable there only."""
+    """A challenge session for ``caller``: one the hosted page opened is answerable there only.
+    The sign-in's DEVICE_KEY rides along, since later answers (MFA codes) need not repeat it."""
     state = {**(state or {}), "hosted": True} if caller.hosted else state
+    if ctx.device_key and not caller.hosted:
+        state = {**(state or {}), "device_key": ctx.device_key}
     return challenge_sessions.open_session(ctx, client, user, username, challenge, state, secret_block=secret_block)
 
 
-def check_caller(pending: Pending, caller: Caller) -> None:
-    """A session answers only the kind of caller that opened it (wire or hosted page)."""
+def check_caller(pending: Pending, caller: Caller, ctx: Context | None = None) -> None:
+    """A session answers only the kind of caller that opened it (wire or hosted page); with
+    ``ctx``, the sign-in's DEVICE_KEY comes back from the session unless this answer names one."""
     if bool(pending.state.get("hosted")) != caller.hosted:
         raise errors.NotAuthorized(messages.INVALID_SESSION, persist=True)
+    if ctx is not None and not ctx.device_key:
+        ctx.device_key = pending.state.get("device_key")
 
 
 def take_challenge(
@@ -99,7 +106,7 @@ def take_challenge(
     """The challenge session being answered, with its user checked: still there, the answer's
     SECRET_HASH right, the user enabled."""
     pending, user = resolve.challenge_session(ctx, session, client, challenge)
-    check_caller(pending, caller)
+    check_caller(pending, caller, ctx)
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user.username)
     if not user.enabled:
         raise errors.NotAuthorized(messages.USER_DISABLED, persist=True)
@@ -121,11 +128,17 @@ def authentication_result(
 def issue_tokens(
     ctx: Context, pool: UserPool, client: AppClient, user: User, caller: Caller, source: str = names.TOKENS_AUTHENTICATION
 ) -> dict[str, Any]:
-    """The sign-in succeeded: a new token family, PostAuthentication, the failure count reset."""
+    """The sign-in succeeded: a new token family, PostAuthentication, the failure count reset.
+    With device tracking, the family is the device's, or a new device is announced."""
     lockout.record_success(user)
     family = tokens.start_family(ctx, client, user)
+    new_device = None
+    if not caller.hosted:
+        family.device_key, new_device = devices.sign_in_device(ctx, pool, user, ctx.device_key)
     refresh = tokens.new_refresh_token(ctx, family)
     result = authentication_result(ctx, pool, client, user, family, refresh, source, caller)
+    if new_device is not None:
+        result["NewDeviceMetadata"] = new_device
     triggers.post_authentication(ctx, pool, client, user)
     audit.event("sign_in_success", pool=pool.id, client=client.id, user=user.sub, origin_jti=family.origin_jti, ip=ctx.source_ip)
     return {"AuthenticationResult": result, "ChallengeParameters": {}}

@@ -13,6 +13,8 @@ from userpool.server.signin import names
 from userpool.server.signin.caller import Caller
 from userpool.server.signin.challenges import (
     custom_challenge,
+    device_password_verifier,
+    device_srp_auth,
     email_otp,
     mfa_setup,
     new_password_required,
@@ -50,6 +52,8 @@ CHALLENGES: dict[str, Answer] = {  # RespondToAuthChallenge / AdminRespondToAuth
     names.EMAIL_OTP: email_otp.answer,
     names.SELECT_MFA_TYPE: select_mfa_type.answer,
     names.MFA_SETUP: mfa_setup.answer,
+    names.DEVICE_SRP_AUTH: device_srp_auth.answer,
+    names.DEVICE_PASSWORD_VERIFIER: device_password_verifier.answer,
 }
 
 
@@ -59,6 +63,7 @@ def initiate(
     handler = (ADMIN_FLOWS if admin else FLOWS).get(flow)
     if handler is None:
         raise errors.InvalidParameter(f"Initiate Auth method not supported: {flow}")
+    ctx.device_key = _device_key(params)
     return handler(ctx, pool, client, params, caller)
 
 
@@ -68,4 +73,11 @@ def respond(
     handler = CHALLENGES.get(name)
     if handler is None:
         raise errors.InvalidParameter(f"Unsupported challenge: {name}")
+    ctx.device_key = _device_key(answers)
     return handler(ctx, pool, client, answers, session, caller)
+
+
+def _device_key(params: dict[str, Any]) -> str | None:
+    """The DEVICE_KEY a sign-in step names (AuthParameters or ChallengeResponses), if a string."""
+    key = params.get("DEVICE_KEY")
+    return key if isinstance(key, str) and key else None

@@ -92,7 +92,7 @@ def answer(
     if given is None:
         raise errors.InvalidParameter("Missing required parameter ANSWER")
     pending = challenge_sessions.take_session(ctx, session, client, names.CUSTOM_CHALLENGE)
-    pipeline.check_caller(pending, caller)
+    pipeline.check_caller(pending, caller, ctx)
     custom = pending.state.get("custom") or {}
     user = ctx.db.get(User, pending.row.user_id) if pending.row.user_id is not None else None
     username = pending.row.username

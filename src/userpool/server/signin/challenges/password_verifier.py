@@ -69,7 +69,7 @@ def answer(
     if not block or not signature or not timestamp:
         raise errors.InvalidParameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE or TIMESTAMP")
     pending = challenge_sessions.take_session(ctx, block, client, names.PASSWORD_VERIFIER)
-    pipeline.check_caller(pending, caller)
+    pipeline.check_caller(pending, caller, ctx)
     user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
     user_id = pending.state["user_id"]
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import errors, tokens
+from userpool.server import devices, errors, tokens
 from userpool.server.context import Context
 from userpool.server.db import AppClient, UserPool
 from userpool.server.signin import names, pipeline
@@ -24,6 +24,7 @@ def refresh_token_auth(ctx: Context, pool: UserPool, client: AppClient, params: 
         raise errors.InvalidParameter("Missing required parameter REFRESH_TOKEN")
     row, family, user = tokens.find_refresh_token(ctx, token, client)
     caller.check_secret_hash(ctx, client, params.get("SECRET_HASH"), params.get("USERNAME", ""), user.username, user.sub)
+    devices.check_refresh_device(family, params.get("DEVICE_KEY"))
     tokens.use_refresh_token(ctx, client, row, family, rotate=False)
     result = pipeline.authentication_result(ctx, pool, client, user, family, None, names.TOKENS_REFRESH, caller)
     return {"AuthenticationResult": result, "ChallengeParameters": {}}
