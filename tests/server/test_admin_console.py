@@ -6,14 +6,16 @@ attributes, and each action being the wire operation (its errors shown, its audi
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 
-from tests.conftest import RunningServer, create_pool
+from tests.conftest import PASSWORD, RunningServer, create_pool
 
 CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 XSS = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -274,3 +276,91 @@ def test_groups_imports_and_keys_pages(console_server: RunningServer, admin: htt
     assert "published" in admin.get(f"/admin/pools/{pool_id}/keys").text
     settings = admin.get(f"/admin/pools/{pool_id}")
     assert settings.status_code == 200 and console_pool["client_id"] in settings.text
+
+
+@pytest.fixture(scope="module")
+def user_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, dict[str, Any]]]:
+    """A console that also lets the members of group ``admins`` of one pool sign in."""
+    srv = RunningServer(tmp_path_factory.mktemp("console-users"), "--admin-console")
+    srv.start()
+    try:
+        pool = create_pool(srv)
+        srv.admin.create_group(UserPoolId=pool["pool_id"], GroupName="admins")
+        srv.extra_args += ["--admin-console-client", pool["client_id"]]
+        srv.restart()
+        yield srv, pool
+    finally:
+        srv.stop()
+
+
+def pool_user(srv: RunningServer, pool: dict[str, Any], *groups: str) -> str:
+    username = make_user(srv, pool, email="a@example.com", email_verified="true")
+    srv.admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username=username, Password=PASSWORD, Permanent=True)
+    for group in groups:
+        srv.admin.admin_add_user_to_group(UserPoolId=pool["pool_id"], Username=username, GroupName=group)
+    return username
+
+
+def user_sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
+    form = client.get("/admin/signin")
+    assert "As an admin user" in form.text
+    return client.post("/admin/signin", data={"_csrf": csrf_of(form.text), "method": "user", "username": username,
+                                              "password": password})
+
+
+def test_an_admin_group_member_signs_in_with_their_password(user_console: tuple[RunningServer, dict[str, Any]]) -> None:
+    srv, pool = user_console
+    username = pool_user(srv, pool, "admins")
+    with browser(srv) as client:
+        r = user_sign_in(client, username)
+        assert r.status_code == 303, r.text
+        page = client.get(f"/admin/pools/{pool['pool_id']}/users")
+        assert page.status_code == 200 and "user:" + pool["pool_id"] in page.text
+        srv.admin.admin_remove_user_from_group(UserPoolId=pool["pool_id"], Username=username, GroupName="admins")
+        assert client.get("/admin/pools").status_code == 303  # out of the group: the session is over
+
+
+def test_non_members_and_wrong_passwords_are_refused(user_console: tuple[RunningServer, dict[str, Any]]) -> None:
+    srv, pool = user_console
+    outsider = pool_user(srv, pool)
+    member = pool_user(srv, pool, "admins")
+    with browser(srv) as client:
+        r = user_sign_in(client, outsider)
+        assert r.status_code == 400 and "may not use the admin console" in r.text
+        r = user_sign_in(client, member, "Wrong-Passw0rd!")
+        assert r.status_code == 400 and "Incorrect username or password." in r.text
+        assert "userpool-console=" not in r.headers.get("set-cookie", "")
+        srv.admin.admin_disable_user(UserPoolId=pool["pool_id"], Username=member)
+        assert user_sign_in(client, member).status_code == 400
+    srv.execute("DELETE FROM console_sign_in_failures")
+
+
+def test_an_admin_user_with_totp_gives_the_code(user_console: tuple[RunningServer, dict[str, Any]]) -> None:
+    srv, pool = user_console
+    srv.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], MfaConfiguration="OPTIONAL",
+                                       SoftwareTokenMfaConfiguration={"Enabled": True})
+    username = pool_user(srv, pool, "admins")
+    tokens = srv.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                      AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD})["AuthenticationResult"]
+    secret = srv.public.associate_software_token(AccessToken=tokens["AccessToken"])["SecretCode"]
+    totp = pyotp.TOTP(secret)
+    srv.public.verify_software_token(AccessToken=tokens["AccessToken"], UserCode=totp.now())
+    srv.public.set_user_mfa_preference(AccessToken=tokens["AccessToken"],
+                                       SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    with browser(srv) as client:
+        step = user_sign_in(client, username)
+        assert step.status_code == 200 and "authenticator app" in step.text
+        hidden = re.search(r'name="step" value="([^"]+)"', step.text)
+        assert hidden
+        wrong = client.post("/admin/signin", data={"_csrf": csrf_of(step.text), "method": "user",
+                                                   "step": hidden.group(1), "code": "000000"})
+        assert wrong.status_code == 400
+        step = user_sign_in(client, username)
+        hidden = re.search(r'name="step" value="([^"]+)"', step.text)
+        assert hidden
+        code = str(totp.at(time.time(), counter_offset=1))  # the setup code is spent
+        r = client.post("/admin/signin", data={"_csrf": csrf_of(step.text), "method": "user",
+                                               "step": hidden.group(1), "code": code})
+        assert r.status_code == 303, r.text
+        assert client.get("/admin/pools").status_code == 200
+    srv.execute("DELETE FROM console_sign_in_failures")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from userpool.server import audit
+from userpool.server.console import admin_user
 from userpool.server.context import ServerState
 from userpool.server.db import ConsoleSignInFailure
 from userpool.server.oauth2.cookies import CookieJar
@@ -60,19 +61,38 @@ def session_value(state: ServerState, jar: CookieJar, key_id: str) -> str:
     return jar.sign(body, _PURPOSE)
 
 
+def user_session_value(jar: CookieJar, pool_id: str, sub: str) -> str:
+    """An admin user's session (admin_user.py): the pool and sub, checked again on every request."""
+    return jar.sign({"p": pool_id, "u": sub, "c": jar.new_csrf_secret()}, _PURPOSE)
+
+
 def admin_of(state: ServerState, jar: CookieJar, cookie: str | None) -> Admin | None:
-    """The signed-in admin a session cookie names, or None (missing, forged, expired, or the
-    admin key it was made with is gone)."""
+    """The signed-in admin a session cookie names, or None (missing, forged, expired, the admin
+    key it was made with is gone, or the admin user is no longer an enabled member of the group)."""
     body = jar.read(cookie, _PURPOSE, SESSION_SECONDS)
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not isinstance(body.get("c"), str):
         return None
-    key_id, mac, csrf = body.get("k"), body.get("f"), body.get("c")
-    if not (isinstance(key_id, str) and isinstance(mac, str) and isinstance(csrf, str)):
+    csrf: str = body["c"]
+    if "u" in body:
+        return _admin_user(state, body.get("p"), body.get("u"), csrf)
+    key_id, mac = body.get("k"), body.get("f")
+    if not (isinstance(key_id, str) and isinstance(mac, str)):
         return None
     secret = state.admin_credentials.get(key_id)
     if secret is None or not hmac.compare_digest(_fingerprint(state, key_id, secret), mac):
         return None
     return Admin(who=f"admin-key:{key_id}", csrf_secret=csrf)
+
+
+def _admin_user(state: ServerState, pool_id: object, sub: object, csrf: str) -> Admin | None:
+    client_id = state.config.admin_console_client
+    if not (client_id and isinstance(pool_id, str) and isinstance(sub, str)):
+        return None
+    with state.database.transaction() as db:
+        if admin_user.pool_of(db, client_id) != pool_id or not admin_user.member(
+                db, pool_id, sub, state.config.admin_console_group):
+            return None
+    return Admin(who=f"user:{pool_id}/{sub}", csrf_secret=csrf)
 
 
 # ------------------------------------------------------------------ failed sign-ins

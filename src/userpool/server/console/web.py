@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -42,8 +43,11 @@ def jar_of(request: Request) -> CookieJar:
     return CookieJar.for_sealer(http.state_of(request).sealer)
 
 
-def current_admin(request: Request) -> Admin | None:
-    return auth.admin_of(http.state_of(request), jar_of(request), request.cookies.get(auth.SESSION_COOKIE))
+async def current_admin(request: Request) -> Admin | None:
+    state, cookie = http.state_of(request), request.cookies.get(auth.SESSION_COOKIE)
+    if not cookie:
+        return None
+    return await run_in_threadpool(auth.admin_of, state, jar_of(request), cookie)
 
 
 def render(request: Request, template: str, admin: Admin | None, status: int = 200, **values: Any) -> HTMLResponse:
@@ -78,7 +82,7 @@ def _refused(request: Request, admin: Admin, exc: errors.CognitoError) -> Respon
 def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
     """A GET page for signed-in admins (others are sent to the sign-in page)."""
     async def endpoint(request: Request) -> Response:
-        admin = current_admin(request)
+        admin = await current_admin(request)
         if admin is None:
             return to_sign_in(request)
         try:
@@ -91,7 +95,7 @@ def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
 def action(handler: Action) -> Callable[[Request], Awaitable[Response]]:
     """A POST for signed-in admins, refused (403, nothing done) without the session's CSRF token."""
     async def endpoint(request: Request) -> Response:
-        admin = current_admin(request)
+        admin = await current_admin(request)
         if admin is None:
             return to_sign_in(request)
         try:
