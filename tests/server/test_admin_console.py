@@ -318,6 +318,18 @@ def test_an_admin_group_member_signs_in_with_their_password(user_console: tuple[
         assert page.status_code == 200 and "user:" + pool["pool_id"] in page.text
         srv.admin.admin_remove_user_from_group(UserPoolId=pool["pool_id"], Username=username, GroupName="admins")
         assert client.get("/admin/pools").status_code == 303  # out of the group: the session is over
+    srv.admin.admin_add_user_to_group(UserPoolId=pool["pool_id"], Username=username, GroupName="admins")
+    with browser(srv) as client:
+        assert user_sign_in(client, username).status_code == 303
+        assert client.get("/admin/pools").status_code == 200
+        srv.admin.admin_user_global_sign_out(UserPoolId=pool["pool_id"], Username=username)
+        assert client.get("/admin/pools").status_code == 303  # signed out everywhere: here too
+    with browser(srv) as client:
+        assert user_sign_in(client, username).status_code == 303
+        families = srv.query("SELECT count(*) FROM token_families WHERE revoked_at IS NULL")[0][0]
+        out = client.post("/admin/signout", data={"_csrf": csrf_of(client.get("/admin/pools").text)})
+        assert out.status_code == 303
+        assert srv.query("SELECT count(*) FROM token_families WHERE revoked_at IS NULL")[0][0] == families - 1
 
 
 def test_non_members_and_wrong_passwords_are_refused(user_console: tuple[RunningServer, dict[str, Any]]) -> None:

@@ -4,9 +4,11 @@ designated group (``--admin-console-client`` names an app client of that pool,
 
 The password and any MFA code go through the server's own sign-in (signin.start_password_sign_in
 and respond_to_challenge, the hosted page's entry), so the pool's password checks, lockout,
-MFA and triggers all apply. The session names the user's sub; every request checks again that
-the user exists, is enabled and is still in the group, so disabling the user or removing them
-from the group ends their console session at once.
+MFA and triggers all apply. The session names the user's sub and the sign-in's token family
+(its ``origin_jti``); every request checks again that the user is enabled and still in the group
+and that the family is not revoked, so disabling the user, removing them from the group, a
+global sign-out or a password reset ends their console session at once, and signing out of
+the console revokes the family.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from userpool.server import errors, signin, tokens
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserGroup
+from userpool.server.db import AppClient, TokenFamily, User, UserGroup
 
 CODE_CHALLENGES = {"SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE", "SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE"}
 NOT_ADMIN = "This user may not use the admin console."
@@ -31,6 +33,7 @@ class Outcome:
     """A sign-in step's result: signed in (``sub``), a code to ask for (``challenge``), or refused."""
 
     sub: str | None = None
+    family: str | None = None  # the sign-in's origin_jti
     challenge: str | None = None
     session: str | None = None
     refused: str | None = None
@@ -46,6 +49,20 @@ def member(db: Session, pool_id: str, sub: str, group: str) -> bool:
     return row is not None
 
 
+def signed_in(db: Session, pool_id: str, sub: str, group: str, family: str, now: float) -> bool:
+    """Is the console session of ``sub`` (sign-in ``family``) still good?"""
+    row = db.get(TokenFamily, family)
+    alive = row is not None and row.pool_id == pool_id and row.revoked_at is None and now < row.expires_at
+    return alive and member(db, pool_id, sub, group)
+
+
+def sign_out(db: Session, family: str, now: float) -> None:
+    """End the console's sign-in: its token family is revoked (its refresh token with it)."""
+    row = db.get(TokenFamily, family)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at, row.revoked_reason = now, "console_sign_out"
+
+
 def pool_of(db: Session, client_id: str) -> str | None:
     client = db.get(AppClient, client_id)
     return client.pool_id if client is not None else None
@@ -58,11 +75,13 @@ def _finish(ctx: Context, client_id: str, group: str, result: dict[str, Any]) ->
         if challenge in CODE_CHALLENGES:
             return Outcome(challenge=challenge, session=str(result.get("Session") or ""))
         return Outcome(refused=UNSUPPORTED_STEP)
-    user, _ = tokens.user_from_access_token(ctx, result["AuthenticationResult"]["AccessToken"], user_api=False)
+    user, claims = tokens.user_from_access_token(ctx, result["AuthenticationResult"]["AccessToken"], user_api=False)
+    family = str(claims.get("origin_jti", ""))
     pool_id = pool_of(ctx.db, client_id)
     if pool_id is None or not member(ctx.db, pool_id, user.sub, group):
+        sign_out(ctx.db, family, ctx.now)  # no tokens left behind for a refused sign-in
         return Outcome(refused=NOT_ADMIN)
-    return Outcome(sub=user.sub)
+    return Outcome(sub=user.sub, family=family)
 
 
 def password_step(ctx: Context, client_id: str, group: str, username: str, password: str) -> Outcome:

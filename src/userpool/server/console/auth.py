@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -38,6 +39,7 @@ class Admin:
 
     who: str
     csrf_secret: str
+    family: str | None = None  # an admin user's sign-in (its token family); None for the admin key
 
 
 def _fingerprint(state: ServerState, key_id: str, secret: str) -> str:
@@ -61,9 +63,9 @@ def session_value(state: ServerState, jar: CookieJar, key_id: str) -> str:
     return jar.sign(body, _PURPOSE)
 
 
-def user_session_value(jar: CookieJar, pool_id: str, sub: str) -> str:
-    """An admin user's session (admin_user.py): the pool and sub, checked again on every request."""
-    return jar.sign({"p": pool_id, "u": sub, "c": jar.new_csrf_secret()}, _PURPOSE)
+def user_session_value(jar: CookieJar, pool_id: str, sub: str, family: str) -> str:
+    """An admin user's session (admin_user.py): pool, sub and sign-in, checked again on every request."""
+    return jar.sign({"p": pool_id, "u": sub, "j": family, "c": jar.new_csrf_secret()}, _PURPOSE)
 
 
 def admin_of(state: ServerState, jar: CookieJar, cookie: str | None) -> Admin | None:
@@ -74,7 +76,7 @@ def admin_of(state: ServerState, jar: CookieJar, cookie: str | None) -> Admin | 
         return None
     csrf: str = body["c"]
     if "u" in body:
-        return _admin_user(state, body.get("p"), body.get("u"), csrf)
+        return _admin_user(state, body.get("p"), body.get("u"), body.get("j"), csrf)
     key_id, mac = body.get("k"), body.get("f")
     if not (isinstance(key_id, str) and isinstance(mac, str)):
         return None
@@ -84,15 +86,15 @@ def admin_of(state: ServerState, jar: CookieJar, cookie: str | None) -> Admin | 
     return Admin(who=f"admin-key:{key_id}", csrf_secret=csrf)
 
 
-def _admin_user(state: ServerState, pool_id: object, sub: object, csrf: str) -> Admin | None:
+def _admin_user(state: ServerState, pool_id: object, sub: object, family: object, csrf: str) -> Admin | None:
     client_id = state.config.admin_console_client
-    if not (client_id and isinstance(pool_id, str) and isinstance(sub, str)):
+    if not (client_id and isinstance(pool_id, str) and isinstance(sub, str) and isinstance(family, str)):
         return None
     with state.database.transaction() as db:
-        if admin_user.pool_of(db, client_id) != pool_id or not admin_user.member(
-                db, pool_id, sub, state.config.admin_console_group):
+        if admin_user.pool_of(db, client_id) != pool_id or not admin_user.signed_in(
+                db, pool_id, sub, state.config.admin_console_group, family, time.time()):
             return None
-    return Admin(who=f"user:{pool_id}/{sub}", csrf_secret=csrf)
+    return Admin(who=f"user:{pool_id}/{sub}", csrf_secret=csrf, family=family)
 
 
 # ------------------------------------------------------------------ failed sign-ins

@@ -140,7 +140,7 @@ async def post_signin(request: Request) -> Response:
         return _form(request, 200, None, next_, outcome, username)
     if by_user:
         pool_id = await run_in_threadpool(_pool_of_client, request)
-        value = auth.user_session_value(jar, pool_id, outcome.sub or "")
+        value = auth.user_session_value(jar, pool_id, outcome.sub or "", outcome.family or "")
     else:
         value = auth.session_value(state, jar, key_id)
     audit.event("console_sign_in_success", admin=outcome.sub if not by_user else f"user:{outcome.sub}",
@@ -156,9 +156,16 @@ def _pool_of_client(request: Request) -> str:
         return admin_user.pool_of(db, state.config.admin_console_client or "") or ""
 
 
+def _end_family(request: Request, family: str) -> None:
+    with http.state_of(request).database.transaction() as db:
+        admin_user.sign_out(db, family, time.time())
+
+
 @web.action
 async def post_signout(request: Request, admin: auth.Admin, form: dict[str, str]) -> Response:
     audit.event("console_sign_out", admin=admin.who, ip=http.source_ip(request))
+    if admin.family is not None:
+        await run_in_threadpool(_end_family, request, admin.family)
     response = web.see_other(web.PREFIX + "/signin")
     response.delete_cookie(auth.SESSION_COOKIE, path=_COOKIE_PATH, httponly=True, samesite="strict")
     return response
