@@ -138,13 +138,14 @@ async def post_signin(request: Request) -> Response:
         return _form(request, 400, outcome.refused, next_)
     if outcome.challenge:
         return _form(request, 200, None, next_, outcome, username)
+    who = outcome.sub
     if by_user:
         pool_id = await run_in_threadpool(_pool_of_client, request)
         value = auth.user_session_value(jar, pool_id, outcome.sub or "", outcome.family or "")
+        who = f"user:{pool_id}/{outcome.sub}"
     else:
         value = auth.session_value(state, jar, key_id)
-    audit.event("console_sign_in_success", admin=outcome.sub if not by_user else f"user:{outcome.sub}",
-                ip=http.source_ip(request))
+    audit.event("console_sign_in_success", admin=who, ip=http.source_ip(request))
     response = web.see_other(_safe_next(next_) or web.PREFIX + "/")
     response.set_cookie(auth.SESSION_COOKIE, value, **_cookie_options(request, auth.SESSION_SECONDS))  # type: ignore[arg-type]
     return response
