@@ -274,8 +274,10 @@ def test_groups_imports_and_keys_pages(console_server: RunningServer, admin: htt
     r = admin.post(f"/admin/pools/{pool_id}/keys", data={"_csrf": csrf_of(keys.text)})
     assert r.status_code == 303
     assert "published" in admin.get(f"/admin/pools/{pool_id}/keys").text
+    prefix = f"console-{uuid.uuid4().hex[:8]}"
+    console_server.admin.create_user_pool_domain(UserPoolId=pool_id, Domain=prefix)
     settings = admin.get(f"/admin/pools/{pool_id}")
-    assert settings.status_code == 200 and console_pool["client_id"] in settings.text
+    assert settings.status_code == 200 and console_pool["client_id"] in settings.text and prefix in settings.text
 
 
 @pytest.fixture(scope="module")
