@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -46,7 +47,10 @@ def call_sync(request: Request, admin: Admin, name: str, params: dict[str, Any])
     fields = {"op": name, "admin": admin.who, "ip": ip, "pool": clean.get("UserPoolId"),
               "username": clean.get("Username"), "group": clean.get("GroupName")}
     try:
-        result = http.run_sync(state, ip, lambda ctx: HANDLERS[name](ctx, clean))
+        try:
+            result = http.run_sync(state, ip, lambda ctx: HANDLERS[name](ctx, clean))
+        except IntegrityError:  # as app.execute answers it: another change won a race
+            raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
     except errors.CognitoError as exc:
         if name not in READS:
             audit.event("console_action_refused", error=exc.name, **fields)
