@@ -49,6 +49,13 @@ def serve(
     tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
     tls_self_signed: Annotated[bool, typer.Option(help="Serve HTTPS with a self-signed certificate for localhost and "
                                                        "127.0.0.1 kept in the data dir (local development).")] = False,
+    admin_console: Annotated[bool, typer.Option(help="Serve the admin console at /admin/ (sign in with the admin key).",
+                                                envvar="USERPOOL_ADMIN_CONSOLE")] = False,
+    admin_console_client: Annotated[str | None, typer.Option(
+        help="Also let users of this app client's pool who are in --admin-console-group sign in to the console.",
+        envvar="USERPOOL_ADMIN_CONSOLE_CLIENT", show_default=False)] = None,
+    admin_console_group: Annotated[str, typer.Option(help="The group whose members may use the console.",
+                                                     envvar="USERPOOL_ADMIN_CONSOLE_GROUP")] = "admins",
 ) -> None:
     """Run the user pool server (Cognito's JSON wire API on POST /)."""
     import uvicorn
@@ -75,7 +82,8 @@ def serve(
         data_dir=data_dir.resolve(), database_url=database, host=host, port=port, region=region,
         issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits,
         email_sender=email_sender, smtp_url=smtp_url, sms_webhook=sms_webhook, trigger_timeout=trigger_timeout,
-        tls=tls_self_signed or tls_cert is not None,
+        tls=tls_self_signed or tls_cert is not None, admin_console=admin_console,
+        admin_console_client=admin_console_client, admin_console_group=admin_console_group,
     )
     try:  # a malformed SMTP URL or SMS webhook is a usage error, not a crash in a worker
         from userpool.server.delivery import build_sender

@@ -196,6 +196,7 @@ async def _read_limited(request: Request) -> bytes:
 
 
 def build_app(state: ServerState) -> Starlette:
+    from userpool.server.console import routes as console_routes
     from userpool.server.managed_login import routes as oauth2_routes
 
     api = Api(state)
@@ -207,6 +208,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/import/{job_id}", api.import_upload, methods=["PUT"]),  # import jobs' PreSignedUrl
         Route("/ui-logo/{pool_id}/{client_id}", ui_customization.logo_endpoint, methods=["GET"]),  # ImageUrl
         *oauth2_routes(),  # managed login: /oauth2/*, /login, /logout and the hosted pages (server/oauth2/)
+        *console_routes(state.config),  # the admin console at /admin/ when --admin-console (server/console/)
     ]
     middleware = [
         Middleware(

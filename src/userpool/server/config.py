@@ -25,6 +25,9 @@ class ServerConfig:
     trigger_timeout: float = 5.0  # seconds a Lambda-style trigger may take (Cognito's limit)
     rate_limits: str = "default"  # "default" (Cognito's quotas per pool), "off", or a JSON file (ratelimit.py)
     tls: bool = False  # served over TLS (--tls-cert/--tls-key or --tls-self-signed): https URLs, Secure cookies
+    admin_console: bool = False  # the admin console at /admin/ (--admin-console; server/console/)
+    admin_console_client: str | None = None  # an app client whose pool's admin-group users may sign in to it
+    admin_console_group: str = "admins"
 
     _ENV: ClassVar[dict[str, str]] = {
         "data_dir": "USERPOOL_DATA_DIR",
@@ -40,6 +43,9 @@ class ServerConfig:
         "trigger_timeout": "USERPOOL_TRIGGER_TIMEOUT",
         "rate_limits": "USERPOOL_RATE_LIMITS",
         "tls": "USERPOOL_TLS",
+        "admin_console": "USERPOOL_ADMIN_CONSOLE",
+        "admin_console_client": "USERPOOL_ADMIN_CONSOLE_CLIENT",
+        "admin_console_group": "USERPOOL_ADMIN_CONSOLE_GROUP",
     }
 
     def to_env(self) -> dict[str, str]:
@@ -70,6 +76,9 @@ class ServerConfig:
             trigger_timeout=float(env.get("USERPOOL_TRIGGER_TIMEOUT") or 5.0),
             rate_limits=env.get("USERPOOL_RATE_LIMITS") or "default",
             tls=bool(env.get("USERPOOL_TLS")),
+            admin_console=bool(env.get("USERPOOL_ADMIN_CONSOLE")),
+            admin_console_client=env.get("USERPOOL_ADMIN_CONSOLE_CLIENT") or None,
+            admin_console_group=env.get("USERPOOL_ADMIN_CONSOLE_GROUP") or "admins",
         )
 
     @property

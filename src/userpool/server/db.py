@@ -416,6 +416,17 @@ class HostedSession(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+
+class ConsoleSignInFailure(Base):
+    """Failed admin-console sign-ins from one address (``ip`` ``*``: from all of them), so that
+    every server process refuses a guesser once it has used up its tries (console/auth.py)."""
+
+    __tablename__ = "console_sign_in_failures"
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[float] = mapped_column(Float)
+    locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)

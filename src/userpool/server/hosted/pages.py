@@ -12,13 +12,20 @@ from starlette.responses import HTMLResponse
 
 from userpool.server.ops import ui_customization
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("userpool.server.hosted", "templates"),
-    autoescape=True,  # every value a user or app can influence is escaped
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+def environment(package: str) -> jinja2.Environment:
+    """Jinja2 as every server-rendered page uses it (the hosted pages, the admin console):
+    templates from ``package``'s templates/ dir, every value escaped, a missing one an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
+        autoescape=True,  # every value a user or app can influence is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_ENV = environment("userpool.server.hosted")
 HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
