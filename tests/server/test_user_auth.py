@@ -505,3 +505,13 @@ def test_a_disabled_user_gets_no_tokens_from_a_code(server):
     assert refused(server, "RespondToAuthChallenge", body) == "NotAuthorizedException"
     assert server.query("SELECT COUNT(*) FROM token_families WHERE user_id = ?",
                         user_id(server, pool["pool_id"], username))[0][0] == 0
+
+
+def test_password_factor_migrates_an_unknown_user_as_user_password_auth_does(server):
+    from tests.triggers.lambdas import LEGACY_PASSWORD
+
+    pool = passwordless_pool(server, LambdaConfig={"UserMigration": "python:tests.triggers.lambdas:migrate"},
+                             client_args={"PreventUserExistenceErrors": "LEGACY"})
+    username = f"legacy-{unique()}"
+    signed_in(initiate(server, pool, username, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=LEGACY_PASSWORD), username)
+    assert initiate(server, pool, username)["AvailableChallenges"][:2] == ["PASSWORD", "PASSWORD_SRP"]  # now a user
