@@ -143,7 +143,10 @@ def test_fake_salts_look_like_real_ones(enum_server: RunningServer) -> None:
     p = Pool(enum_server)
     fake = [p.srp_start(f"nobody-{i}")[1]["SALT"] for i in range(40)]
     assert {int(s, 16) % 2 for s in fake} == {0, 1}
-    assert {len(s) for s in fake} <= {32, 34} and all(re.fullmatch(r"[0-9a-f]+", s) for s in fake)
+    # pad_hex of 16 bytes, as srp.new_salt makes real ones: 32 hex digits, 34 when the top bit is set
+    # ("00" first), fewer when leading bytes are zero (1 salt in 256 is 30 long): never odd, never wider
+    assert all(re.fullmatch(r"(?:[0-9a-f]{2})+", s) and len(s) <= 34 and int(s, 16) < 2**128 for s in fake)
+    assert {len(s) for s in fake} & {32, 34}
 
 
 def test_recovery_answers_are_the_same(enum_server: RunningServer) -> None:
