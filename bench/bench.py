@@ -29,9 +29,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-import limits
-import loadgen
-from gencsv import write as write_csv
+import limits  # noqa: E402 - bench/'s own modules, found through the path set just above
+import loadgen  # noqa: E402
+from gencsv import write as write_csv  # noqa: E402
 
 OPS = ["srp", "password", "refresh", "get_user", "sign_up"]
 OP_TITLES = {
@@ -60,9 +60,10 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float
             raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
             httpx.get(url, timeout=1)
-            return
         except httpx.HTTPError:
             time.sleep(0.1)
+        else:
+            return
     raise RuntimeError(f"{what} did not come up")
 
 

@@ -38,12 +38,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(stack: ExitStack) -> str:
+def start_server(stack: ExitStack, *serve_args: str) -> str:
     data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="userpool-bench-")))
     port = _free_port()
     with open(data / "server.log", "wb") as log:  # the child keeps its own handle
         proc = subprocess.Popen(
-            [sys.executable, "-m", "userpool", "serve", "--port", str(port), "--data-dir", str(data)],
+            [sys.executable, "-m", "userpool", "serve", "--port", str(port), "--data-dir", str(data), *serve_args],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

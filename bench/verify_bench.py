@@ -196,7 +196,7 @@ def main() -> None:
     }
     slice_seconds = args.seconds / (args.rounds * len(cases))
     rates: dict[str, list[float]] = {name: [] for name in cases}
-    for name, case in cases.items():  # warm-up
+    for case in cases.values():  # warm-up
         run_slice(case, min(0.2, slice_seconds))
     for _ in range(args.rounds):
         for name, case in cases.items():
@@ -215,10 +215,10 @@ def main() -> None:
     print(f"|{'-' * 32}|{'-' * 17}|{'-' * 10}|{'-' * 9}|")
     for name, values in rates.items():
         median = statistics.median(values)
-        ratio = statistics.median(v / r for v, r in zip(values, raw_rates))
+        ratio = statistics.median(v / r for v, r in zip(values, raw_rates, strict=True))
         print(f"| {name:<30} | {median:>15,.0f} | {1e6 / median:>8.2f} | {ratio:>6.2f}x |")
-    ours_ratio = statistics.median(v / r for v, r in zip(rates["userpool verify() (no cache)"], raw_rates))
-    cached_ratio = statistics.median(v / r for v, r in zip(rates["userpool verify() (cached)"], raw_rates))
+    ours_ratio = statistics.median(v / r for v, r in zip(rates["userpool verify() (no cache)"], raw_rates, strict=True))
+    cached_ratio = statistics.median(v / r for v, r in zip(rates["userpool verify() (cached)"], raw_rates, strict=True))
     print()
     print(f"goal: verify() >= 0.80x raw: {'met' if ours_ratio >= 0.8 else 'NOT met'} ({ours_ratio:.2f}x)")
     print(f"goal: cached >= 10x raw:     {'met' if cached_ratio >= 10 else 'NOT met'} ({cached_ratio:.1f}x)")

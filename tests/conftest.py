@@ -4,6 +4,7 @@ HTTP by real clients (boto3 here; pycognito, Node's Amplify and our own client e
 from __future__ import annotations
 
 import configparser
+import contextlib
 import json
 import os
 import signal
@@ -266,10 +267,8 @@ def make_user(server: RunningServer) -> Callable[..., str]:
         )
         server.admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username=username, Password=password, Permanent=True)
         for group in groups or []:
-            try:
+            with contextlib.suppress(server.admin.exceptions.GroupExistsException):
                 server.admin.create_group(UserPoolId=pool["pool_id"], GroupName=group)
-            except server.admin.exceptions.GroupExistsException:
-                pass
             server.admin.admin_add_user_to_group(UserPoolId=pool["pool_id"], Username=username, GroupName=group)
         return username
 

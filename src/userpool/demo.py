@@ -70,7 +70,8 @@ def demo_sign_in(endpoint: str, pool_id: str, client_id: str) -> dict[str, Any]:
     client = AuthClient(user_pool_id=pool_id, client_id=client_id, endpoint=endpoint)
     result = client.sign_in(username=DEMO_USERNAME, password=DEMO_PASSWORD)
     session = client.fetch_auth_session()
-    assert session.tokens is not None
+    if session.tokens is None:
+        raise RuntimeError("the demo user signed in but the session holds no tokens")
     return {
         "is_signed_in": result.is_signed_in,
         "sign_in_step": result.next_step.sign_in_step,

@@ -356,26 +356,3 @@ class ResourceServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-# The server answers operations it lacks with UnsupportedOperationException ("... is not
-# supported by this server"); Cognito-likes may say UnknownOperationException, or
-# InvalidParameterException "... not supported" for a flow they lack.
-UNSUPPORTED = ("UnknownOperationException", "UnsupportedOperationException")
-
-
-def needs(what: str, fn: Callable[[], Any]) -> Any:
-    """Run a server call; skip the calling test if the server does not support it yet."""
-    import pytest
-
-    try:
-        return fn()
-    except Exception as exc:
-        name = getattr(exc, "name", None)
-        message = str(exc)
-        if name is None:  # botocore ClientError
-            error = getattr(exc, "response", {}).get("Error", {})
-            name, message = error.get("Code"), error.get("Message", "")
-        if name in UNSUPPORTED or (name == "InvalidParameterException" and "not supported" in message):
-            pytest.skip(f"server does not support {what} yet: {exc}")
-        raise

@@ -17,7 +17,7 @@ def define_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]
         response.update(challengeName="PASSWORD_VERIFIER", issueTokens=False, failAuthentication=False)
     elif last and last["challengeName"] == "CUSTOM_CHALLENGE" and last["challengeResult"]:
         response.update(issueTokens=True, failAuthentication=False)
-    elif last and last["challengeName"] == "PASSWORD_VERIFIER" and not last["challengeResult"] or sum(1 for s in session if s["challengeName"] == "CUSTOM_CHALLENGE") >= 3:
+    elif (last and last["challengeName"] == "PASSWORD_VERIFIER" and not last["challengeResult"]) or sum(1 for s in session if s["challengeName"] == "CUSTOM_CHALLENGE") >= 3:
         response.update(issueTokens=False, failAuthentication=True)
     else:
         response.update(challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False)

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
-from client_helpers import CLIENT_ID, POOL_ID, AsyncScriptedTransport, FakeClock, ScriptedTransport
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-from userpool.auth import AuthClient, Hub, MemoryStore
+import pytest
+from client_helpers import (
+    CLIENT_ID,
+    POOL_ID,
+    AsyncAdapter,
+    AsyncScriptedTransport,
+    FakeClock,
+    LoopThread,
+    ScriptedTransport,
+)
+
+from userpool.auth import AsyncAuthClient, AuthClient, Hub, MemoryStore
 
 
 @pytest.fixture
@@ -23,7 +37,7 @@ def events() -> tuple[Hub, list[str]]:
 
 @pytest.fixture
 def scripted(clock: FakeClock, events: tuple[Hub, list[str]]) -> tuple[AuthClient, ScriptedTransport]:
-    """An AuthClient whose wire is a script; its .aio shares the script (async variant)."""
+    """An AuthClient whose wire is a script; an AsyncAuthClient on its context shares it (async variant)."""
     client = AuthClient(
         user_pool_id=POOL_ID, client_id=CLIENT_ID, endpoint="http://scripted.invalid/", storage=MemoryStore(),
         hub=events[0], clock=clock,
@@ -39,22 +53,12 @@ def scripted_async(scripted: tuple[AuthClient, ScriptedTransport]):
     atransport = AsyncScriptedTransport()
     atransport.script = transport.script  # one script, both drivers
     atransport.calls = transport.calls
-    aclient = client.aio
+    aclient = AsyncAuthClient(context=client.context)
     aclient._transport = atransport  # type: ignore[assignment]
     return aclient, transport
 
 
 # ---------------------------------------------------------------- HTTP fixtures (real server)
-
-import os
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-
-from client_helpers import AsyncAdapter, LoopThread
-
-from userpool.auth import AsyncAuthClient
 
 # The custom-challenge tests name trigger handlers as python:client_triggers:<fn>; the
 # server process (started by tests/conftest.py, inheriting this environment) must find them.

@@ -9,7 +9,7 @@ import pytest
 import requests
 from client_helpers import ResourceServer
 
-from userpool.auth import AuthClient, BearerAuth, RequestsBearerAuth, errors
+from userpool.auth import AsyncAuthClient, AuthClient, BearerAuth, RequestsBearerAuth, errors
 
 PASSWORD = "Passw0rd!"
 
@@ -74,7 +74,7 @@ def test_httpx_async(api, signed_in):
     api.revoked.add(_jti(client))
 
     async def go():
-        async with httpx.AsyncClient(auth=BearerAuth(client.aio)) as http:
+        async with httpx.AsyncClient(auth=BearerAuth(AsyncAuthClient(context=client.context))) as http:
             return await http.get(api.url + "/me")
 
     r = asyncio.run(go())

@@ -1,22 +1,19 @@
 """MFA and custom challenges over HTTP (issue 5's server side).
 
-Each test skips -- only -- when the server answers an operation it needs with
-``UnknownOperationException`` / ``UnsupportedOperationException`` (or
-``InvalidParameterException`` saying "not supported"), so they run whenever the server supports
-the step. The client side of every step is also pinned by the scripted tests in
-test_sign_in_flows.py.
+Every step runs against the real server, which supports them all: an operation answered
+with ``UnsupportedOperationException`` fails the test. The client side of every step is also
+pinned by the scripted tests in test_sign_in_flows.py.
 """
 
 from __future__ import annotations
 
 import time
 
+import pyotp
 import pytest
-from client_helpers import make_pool, needs
+from client_helpers import make_pool
 
 from userpool.auth import errors
-
-pyotp = pytest.importorskip("pyotp")
 
 PASSWORD = "Passw0rd!"
 
@@ -26,7 +23,7 @@ def _code(secret: str, offset: int = 0) -> str:
 
 
 def _set_mfa_config(server, pool, **config):
-    return needs("SetUserPoolMfaConfig", lambda: server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], **config))
+    return server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], **config)
 
 
 def test_totp_setup_then_totp_sign_in(connect, server, make_user):
@@ -35,13 +32,13 @@ def test_totp_setup_then_totp_sign_in(connect, server, make_user):
     username = make_user(pool)
     client = connect(pool)
     client.sign_in(username, PASSWORD)
-    details = needs("AssociateSoftwareToken", client.set_up_totp)
+    details = client.set_up_totp()
     uri = details.get_setup_uri("userpool-tests")
     assert uri.startswith(f"otpauth://totp/userpool-tests:{username}?secret=")
     with pytest.raises((errors.EnableSoftwareTokenMFAException, errors.CodeMismatchException)):
         client.verify_totp_setup(_code(details.shared_secret, 7))
     client.verify_totp_setup(_code(details.shared_secret), friendly_device_name="phone")
-    needs("SetUserMFAPreference", lambda: client.update_mfa_preference(totp="PREFERRED"))
+    client.update_mfa_preference(totp="PREFERRED")
     prefs = client.fetch_mfa_preference()
     assert prefs.enabled == ("TOTP",) and prefs.preferred == "TOTP"
     client.sign_out()
@@ -74,7 +71,7 @@ def test_email_otp_sign_in(connect, server, make_user):
     username = make_user(pool)
     client = connect(pool)
     client.sign_in(username, PASSWORD)
-    needs("SetUserMFAPreference (email)", lambda: client.update_mfa_preference(email="PREFERRED"))
+    client.update_mfa_preference(email="PREFERRED")
     client.sign_out()
     out = client.sign_in(username, PASSWORD)
     assert out.next_step.sign_in_step == "CONFIRM_SIGN_IN_WITH_EMAIL_CODE"
@@ -89,7 +86,7 @@ def test_sms_mfa_sign_in(connect, server, make_user):
     username = make_user(pool, attributes={"phone_number": "+15555550100", "phone_number_verified": "true"})
     client = connect(pool)
     client.sign_in(username, PASSWORD)
-    needs("SetUserMFAPreference (sms)", lambda: client.update_mfa_preference(sms="PREFERRED"))
+    client.update_mfa_preference(sms="PREFERRED")
     client.sign_out()
     out = client.sign_in(username, PASSWORD)
     assert out.next_step.sign_in_step == "CONFIRM_SIGN_IN_WITH_SMS_CODE"
@@ -104,9 +101,9 @@ def test_mfa_selection(connect, server, make_user):
     username = make_user(pool)
     client = connect(pool)
     client.sign_in(username, PASSWORD)
-    secret = needs("AssociateSoftwareToken", client.set_up_totp).shared_secret
+    secret = client.set_up_totp().shared_secret
     client.verify_totp_setup(_code(secret))
-    needs("SetUserMFAPreference", lambda: client.update_mfa_preference(totp="ENABLED", email="ENABLED"))
+    client.update_mfa_preference(totp="ENABLED", email="ENABLED")
     client.sign_out()
     out = client.sign_in(username, PASSWORD)
     assert out.next_step.sign_in_step == "CONTINUE_SIGN_IN_WITH_MFA_SELECTION"
@@ -139,14 +136,14 @@ def _custom_pool(server):
         "CreateAuthChallenge": "python:client_triggers:create_auth_challenge",
         "VerifyAuthChallengeResponse": "python:client_triggers:verify_auth_challenge_response",
     }
-    return needs("python: Lambda triggers", lambda: make_pool(server, LambdaConfig=triggers))
+    return make_pool(server, LambdaConfig=triggers)
 
 
 def test_custom_challenge_without_srp(connect, server, make_user):
     pool = _custom_pool(server)
     username = make_user(pool)
     client = connect(pool)
-    out = needs("CUSTOM_AUTH", lambda: client.sign_in(username, options={"auth_flow_type": "CUSTOM_WITHOUT_SRP"}))
+    out = client.sign_in(username, options={"auth_flow_type": "CUSTOM_WITHOUT_SRP"})
     assert out.next_step.sign_in_step == "CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE"
     assert out.next_step.additional_info["question"] == "2+2?"
     out = client.confirm_sign_in("5")  # wrong: the trigger asks again
@@ -159,6 +156,6 @@ def test_custom_challenge_with_srp(connect, server, make_user):
     pool = _custom_pool(server)
     username = make_user(pool)
     client = connect(pool)
-    out = needs("CUSTOM_AUTH with SRP_A", lambda: client.sign_in(username, PASSWORD, {"auth_flow_type": "CUSTOM_WITH_SRP"}))
+    out = client.sign_in(username, PASSWORD, {"auth_flow_type": "CUSTOM_WITH_SRP"})
     assert out.next_step.sign_in_step == "CONFIRM_SIGN_IN_WITH_CUSTOM_CHALLENGE"
     assert client.confirm_sign_in("4").is_signed_in

@@ -8,7 +8,7 @@ import threading
 import pytest
 from client_helpers import CountingProxy, FakeClock, make_pool
 
-from userpool.auth import AuthClient, Hub, errors
+from userpool.auth import AsyncAuthClient, AuthClient, Hub, errors
 
 PASSWORD = "Passw0rd!"
 
@@ -125,7 +125,7 @@ def test_fifty_threads_and_fifty_tasks_one_refresh(server, make_user):
                 failures.append(exc)
 
         async def main():
-            aclient = client.aio
+            aclient = AsyncAuthClient(context=client.context)
             threads = [threading.Thread(target=reader) for _ in range(50)]
             for t in threads:
                 t.start()

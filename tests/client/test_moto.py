@@ -20,8 +20,6 @@ import pytest
 
 from userpool.auth import AuthClient, Hub, errors
 
-pytest.importorskip("moto")
-
 
 def _free_port() -> int:
     with socket.socket() as s:

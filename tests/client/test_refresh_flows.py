@@ -9,7 +9,7 @@ import threading
 import pytest
 from client_helpers import CLIENT_ID, POOL_ID, ScriptedTransport, err, make_tokens
 
-from userpool.auth import AuthClient, Hub, errors
+from userpool.auth import AsyncAuthClient, AuthClient, Hub, errors
 from userpool.auth.tokens import CognitoTokens
 
 
@@ -151,7 +151,7 @@ def test_threads_and_tasks_share_one_refresh(scripted, clock):
     clock.advance(7200)
     wire.delay = 0.2
     wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now)})
-    aclient = client.aio
+    aclient = AsyncAuthClient(context=client.context)
     from client_helpers import AsyncScriptedTransport
 
     atransport = AsyncScriptedTransport()
@@ -275,7 +275,7 @@ def test_cancelled_leader_hands_over_to_a_waiting_task(scripted, clock):
 
     atransport = AsyncScriptedTransport()
     atransport.script, atransport.calls, atransport.delay = wire.script, wire.calls, 0.3
-    aclient = client.aio
+    aclient = AsyncAuthClient(context=client.context)
     aclient._transport = atransport  # type: ignore[assignment]
     wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now)})
     wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now, refresh="R2")})
@@ -293,4 +293,47 @@ def test_cancelled_leader_hands_over_to_a_waiting_task(scripted, clock):
     session = asyncio.run(main())
     assert session.tokens is not None
     assert wire.ops() == ["GetTokensFromRefreshToken", "GetTokensFromRefreshToken"]
+    assert client.context.tokens.load().refresh_token == "R2"
+
+
+def test_shared_refresh_decisions():
+    from userpool.auth.shared_refresh import Join, Lead, Ready, Retry, SharedRefresh
+
+    shared = SharedRefresh()
+    tokens = CognitoTokens.from_authentication_result(make_tokens(now=0), now=0, username="a", sign_in_details=None)
+    assert shared.begin(None, 0, must_refresh=False) == Ready(None)
+    assert shared.begin(tokens, 0, must_refresh=False) == Ready(tokens)
+    lead = shared.begin(tokens, 0, must_refresh=True)
+    assert isinstance(lead, Lead) and lead.inflight.tokens is tokens
+    assert shared.begin(tokens, 0, must_refresh=False) == Join(lead.inflight)  # even fresh-looking tokens join
+    shared.finish(lead.inflight, result=tokens)
+    assert lead.inflight.outcome() is tokens
+    assert shared.begin(tokens, 0, must_refresh=True) == Retry()  # read before that refresh ended: read again
+    assert isinstance(shared.begin(tokens, shared.generation, must_refresh=True), Lead)
+
+
+def test_cancelled_joiner_does_not_disturb_the_leader(scripted, clock):
+    client, wire = scripted
+    _signed_in(client, wire)
+    clock.advance(7200)
+    from client_helpers import AsyncScriptedTransport
+
+    atransport = AsyncScriptedTransport()
+    atransport.script, atransport.calls, atransport.delay = wire.script, wire.calls, 0.3
+    aclient = AsyncAuthClient(context=client.context)
+    aclient._transport = atransport  # type: ignore[assignment]
+    wire.add("GetTokensFromRefreshToken", {"AuthenticationResult": make_tokens(now=clock.now, refresh="R2")})
+
+    async def main():
+        leader = asyncio.create_task(aclient.fetch_auth_session())
+        await asyncio.sleep(0.05)
+        joiner = asyncio.create_task(aclient.fetch_auth_session())
+        await asyncio.sleep(0.05)
+        joiner.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await joiner
+        return await leader
+
+    session = asyncio.run(main())
+    assert session.tokens is not None and wire.ops() == ["GetTokensFromRefreshToken"]
     assert client.context.tokens.load().refresh_token == "R2"

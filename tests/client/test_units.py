@@ -123,7 +123,7 @@ def test_file_store_is_private_and_atomic(tmp_path):
 
 
 def test_keyring_store_with_a_memory_backend():
-    keyring = pytest.importorskip("keyring")
+    import keyring
     from keyring.backend import KeyringBackend
     from keyring.errors import PasswordDeleteError
 
@@ -222,6 +222,6 @@ def test_network_error_after_retries():
 
 
 def test_unconfigured_module_functions(monkeypatch):
-    monkeypatch.setattr(auth, "_default", None)
+    monkeypatch.setattr(auth.default_client, "_default", None)
     with pytest.raises(errors.AuthConfigException):
         auth.fetch_auth_session()

@@ -130,7 +130,7 @@ def verify(srv: RunningServer, wire: Wire, client_id: str, pool_id: str, ledger:
         else:
             lost["ChangePassword"] += 1
         ledger.maybe_passwords.pop(user, None)
-    for user, access, refresh in ledger.sign_ins[ledger.checked_sign_ins:]:
+    for _user, access, refresh in ledger.sign_ins[ledger.checked_sign_ins:]:
         # a password change does not end sessions; a lost sign-in (token family) would
         r = wire.call("GetTokensFromRefreshToken", {"ClientId": client_id, "RefreshToken": refresh})
         if r.status_code != 200 or wire.call("GetUser", {"AccessToken": access}).status_code != 200:

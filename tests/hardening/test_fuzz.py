@@ -127,7 +127,7 @@ def build_world(w: Wire, server: RunningServer, other: World | None) -> World:
         signed=True,
     )["UserPoolClient"]
     users = [f"alice-{tag}", f"bob-{tag}", f"carol-{tag}"]
-    for name, temp in zip(users[:2], (False, True)):
+    for name, temp in zip(users[:2], (False, True), strict=True):
         w.ok("AdminCreateUser", {"UserPoolId": pool_id, "Username": name, "MessageAction": "SUPPRESS", "TemporaryPassword": PASSWORD,
                                  "UserAttributes": [{"Name": "email", "Value": f"{name}@example.com"}, {"Name": "email_verified", "Value": "true"}]},
              signed=True)
@@ -138,12 +138,18 @@ def build_world(w: Wire, server: RunningServer, other: World | None) -> World:
     w.ok("CreateGroup", {"UserPoolId": pool_id, "GroupName": "staff"}, signed=True)
     w.ok("AdminAddUserToGroup", {"UserPoolId": pool_id, "Username": users[0], "GroupName": "staff"}, signed=True)
     w.ok("ForgotPassword", {"ClientId": client_id, "Username": users[0]})
+    # managed login: an identity provider, a resource server and a domain to aim at
+    w.ok("CreateIdentityProvider", {"UserPoolId": pool_id, "ProviderName": "Corp", "ProviderType": "OIDC",
+                                    "ProviderDetails": OIDC_DETAILS, "IdpIdentifiers": ["corp.example.com"]}, signed=True)
+    w.ok("CreateResourceServer", {"UserPoolId": pool_id, "Identifier": "api", "Name": "api",
+                                  "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}, signed=True)
+    w.ok("CreateUserPoolDomain", {"UserPoolId": pool_id, "Domain": f"fuzz-{tag}"}, signed=True)
     values = {
         "POOL": pool_id, "CLIENT": client_id, "SECRETCLIENT": secret_client["ClientId"], "SECRET": secret_client["ClientSecret"],
         "USER0": users[0], "USER1": users[1], "USER2": users[2], "GROUP": "staff",
         "SECRETHASH": srp.secret_hash(secret_client["ClientSecret"], users[0], secret_client["ClientId"]),
         "SIGNUPCODE": server.last_code(users[2]), "RESETCODE": server.last_code(users[0]),
-        "SRPA": srp.client_ephemeral().srp_a,
+        "SRPA": srp.client_ephemeral().srp_a, "DOMAIN": f"fuzz-{tag}",
     }
     for i in range(2):
         result = w.ok("InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
@@ -160,6 +166,8 @@ def build_world(w: Wire, server: RunningServer, other: World | None) -> World:
 
 # ------------------------------------------------------------------ strategies from the model
 
+OIDC_DETAILS = {"client_id": "rp", "client_secret": "rp-secret", "authorize_scopes": "openid",
+                "attributes_request_method": "GET", "oidc_issuer": "https://idp.example.com"}
 _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+@="
 _ATTRS = ["email", "email_verified", "name", "phone_number", "phone_number_verified", "custom:tier", "given_name", "sub", "updated_at",
           "birthdate", "dev:custom:tier", "nope"]
@@ -271,6 +279,40 @@ CURATED: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "DeleteUserAttributes": st.just({"AccessToken": "@@ACCESS0@@", "UserAttributeNames": ["name"]}),
     "DeleteUserPoolClient": st.just({"UserPoolId": "@@OTHERPOOL@@", "ClientId": "@@OTHERCLIENT@@"}),
 }
+_OAUTH_CLIENT = {
+    "AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid", "api/read"],
+    "CallbackURLs": ["https://app.example.com/cb"], "SupportedIdentityProviders": ["COGNITO", "Corp"],
+}
+_SOURCE = {"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "fuzz-subject"}
+CURATED.update({
+    "CreateUserPoolClient": st.just({"UserPoolId": "@@POOL@@", "ClientName": "web", **_OAUTH_CLIENT}),
+    "UpdateUserPoolClient": st.just({"UserPoolId": "@@POOL@@", "ClientId": "@@CLIENT@@", "ExplicitAuthFlows": ALL_FLOWS,
+                                     **_OAUTH_CLIENT}),
+    "CreateIdentityProvider": st.fixed_dictionaries({
+        "UserPoolId": st.just("@@POOL@@"), "ProviderName": _NEW_NAME, "ProviderType": st.just("OIDC"),
+        "ProviderDetails": st.just(OIDC_DETAILS), "AttributeMapping": st.just({"email": "email"}),
+    }),
+    "UpdateIdentityProvider": st.just({"UserPoolId": "@@POOL@@", "ProviderName": "Corp", "ProviderDetails": {"authorize_scopes": "openid"}}),
+    "GetIdentityProviderByIdentifier": st.just({"UserPoolId": "@@POOL@@", "IdpIdentifier": "corp.example.com"}),
+    "DescribeIdentityProvider": st.just({"UserPoolId": "@@POOL@@", "ProviderName": "Corp"}),
+    "UpdateResourceServer": st.just({"UserPoolId": "@@POOL@@", "Identifier": "api", "Name": "api",
+                                     "Scopes": [{"ScopeName": "read", "ScopeDescription": "read"}]}),
+    "CreateUserPoolDomain": st.fixed_dictionaries({  # the world's pool has its prefix domain already
+        "UserPoolId": st.just("@@POOL@@"), "Domain": _NEW_NAME.map(lambda n: f"auth.{n}.example.com"),
+        "CustomDomainConfig": st.just({"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/fuzz"}),
+    }),
+    "DescribeResourceServer": st.just({"UserPoolId": "@@POOL@@", "Identifier": "api"}),
+    "DescribeUserPoolDomain": st.just({"Domain": "@@DOMAIN@@"}),
+    "UpdateUserPoolDomain": st.just({"UserPoolId": "@@POOL@@", "Domain": "@@DOMAIN@@", "ManagedLoginVersion": 2}),
+    "SetUICustomization": st.just({"UserPoolId": "@@POOL@@", "ClientId": "@@CLIENT@@", "CSS": ".label-customizable{color:red}",
+                                   "ImageFile": "iVBORw0KGgoAAAAA"}),
+    "AdminLinkProviderForUser": st.just({"UserPoolId": "@@POOL@@", "SourceUser": _SOURCE,
+                                         "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": "@@USER0@@"}}),
+    "AdminDisableProviderForUser": st.sampled_from([
+        {"UserPoolId": "@@POOL@@", "User": _SOURCE},
+        {"UserPoolId": "@@POOL@@", "User": {**_SOURCE, "ProviderName": "Cognito", "ProviderAttributeValue": "@@USER0@@"}},
+    ]),
+})
 _CACHE: dict[tuple[str, str, int], st.SearchStrategy[Any]] = {}
 
 
@@ -638,7 +680,7 @@ def test_fuzz_every_operation(fuzz_server: RunningServer) -> None:
 def test_fuzz_with_rate_limits_on(tmp_path: Any) -> None:
     """A short run against a server with tiny limits: refusals are Cognito-shaped too."""
     limits = tmp_path / "limits.json"
-    limits.write_text(json.dumps({"per_pool": {c: 5 for c in ("UserAuthentication", "UserRead", "UserUpdate", "UserCreation")}}))
+    limits.write_text(json.dumps({"per_pool": dict.fromkeys(("UserAuthentication", "UserRead", "UserUpdate", "UserCreation"), 5)}))
     srv = RunningServer(tmp_path / "srv", "--rate-limits", str(limits))
     srv.start()
     try:

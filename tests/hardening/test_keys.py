@@ -15,12 +15,12 @@ import httpx
 import jwt
 import pyotp
 import pytest
+from cryptography.exceptions import InvalidTag
 
 from tests.conftest import ALL_FLOWS, PASSWORD, RunningServer
 from tests.hardening.support import Wire
 from userpool import srp
 from userpool.server import keyadmin
-from userpool.server.operations import HANDLERS
 from userpool.server.sealing import Sealer
 
 
@@ -150,7 +150,7 @@ def test_rotate_master_reencrypts_everything_and_the_server_works_after(keyed: R
     assert sealed_after.keys() == sealed_before.keys() and len(sealed_after) == 4  # client secret, SRP verifier, signing key, challenge session
     assert all(sealed_after[k] != sealed_before[k] for k in sealed_after)
     old = Sealer(base64.urlsafe_b64decode(old_key))
-    with pytest.raises(Exception):  # noqa: B017 - AES-GCM's InvalidTag: the old key opens nothing now
+    with pytest.raises(InvalidTag):  # AES-GCM: the old key opens nothing now
         old.open(next(v for k, v in sealed_after.items() if k.startswith("signing_keys")), "signing-key:" + next(
             k.split(":", 1)[1] for k in sealed_after if k.startswith("signing_keys")))
 
@@ -198,7 +198,6 @@ def test_every_sealed_column_has_a_known_context() -> None:
     assert keyadmin.sealed_columns() == registered
 
 
-@pytest.mark.skipif("VerifySoftwareToken" not in HANDLERS, reason="TOTP is not implemented")
 def test_rotate_master_keeps_totp_seeds_active_and_pending(keyed: RunningServer) -> None:
     s = Setup(keyed)
     w = s.w
@@ -226,3 +225,19 @@ def test_rotate_master_keeps_totp_seeds_active_and_pending(keyed: RunningServer)
     assert done.status_code == 200 and done.json()["AuthenticationResult"]["AccessToken"], done.text
     # the pending seed opens: verification completes
     w.ok("VerifySoftwareToken", {"AccessToken": pending_access, "UserCode": pyotp.TOTP(pending_seed).now()})
+
+
+def test_rotate_master_reseals_identity_provider_secrets(keyed: RunningServer) -> None:
+    s = Setup(keyed)
+    details = {"client_id": "rp", "client_secret": "idp-secret-before-rotation", "authorize_scopes": "openid",
+               "attributes_request_method": "GET", "oidc_issuer": "https://idp.example.com"}
+    s.w.ok("CreateIdentityProvider", {"UserPoolId": s.pool, "ProviderName": "Corp", "ProviderType": "OIDC",
+                                      "ProviderDetails": details}, signed=True)
+    before = keyed.query("SELECT client_secret_sealed FROM identity_providers WHERE pool_id = ?", s.pool)[0][0]
+    keyed.stop()
+    out = cli("rotate-master", "--data-dir", str(keyed.data_dir))
+    assert out.returncode == 0, out.stderr
+    assert keyed.query("SELECT client_secret_sealed FROM identity_providers WHERE pool_id = ?", s.pool)[0][0] != before
+    keyed.start()
+    got = s.w.ok("DescribeIdentityProvider", {"UserPoolId": s.pool, "ProviderName": "Corp"}, signed=True)
+    assert got["IdentityProvider"]["ProviderDetails"] == details

@@ -4,7 +4,9 @@ After a session that exercises every kind of secret (passwords, a temporary pass
 and reset codes, refresh tokens, challenge sessions, SRP state, a client secret, a TOTP seed
 when MFA is implemented, the pool's signing key), the SQLite files (database, WAL and shared
 memory, byte for byte) and a PostgreSQL dump made with SQL are searched for each plaintext.
-None may appear; each must be stored in its documented form (argon2id, SHA-256, AES-GCM).
+None may appear; each must be stored in its documented form (argon2id, SHA-256, AES-GCM): every
+stored value that contains a code is one of those opaque forms, every password hash is argon2id.
+The server's log holds none of the long secrets either.
 
 Also: every comparison of a secret in the server is constant-time (a static check).
 """
@@ -29,6 +31,10 @@ from userpool.server.operations import HANDLERS
 from userpool.server.sealing import Sealer, hash_secret, load_master_key
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "userpool"
+CODES = ("sign-up code", "reset code")
+# What a stored value may look like when a code happens to be among its characters: a SHA-256
+# hex digest, a sealed (AES-GCM) value, an argon2id hash, a UUID.
+_OPAQUE = re.compile(r"[0-9a-f]{64}|v1\.[A-Za-z0-9_=-]+|\$argon2id\$\S+|[0-9a-f-]{36}")
 
 
 def _exercise(server: RunningServer) -> tuple[dict[str, str], str]:
@@ -65,6 +71,16 @@ def _exercise(server: RunningServer) -> tuple[dict[str, str], str]:
         r = w.call("AssociateSoftwareToken", {"AccessToken": tokens["AccessToken"]})
         if r.status_code == 200:
             secret["TOTP seed"] = r.json()["SecretCode"]
+    if "CreateIdentityProvider" in HANDLERS:  # managed login: an OIDC provider's client secret, Apple's private key
+        secret["identity provider client secret"] = f"idp-{uuid.uuid4().hex}"
+        w.ok("CreateIdentityProvider", {"UserPoolId": pool, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": {
+            "client_id": "rp", "client_secret": secret["identity provider client secret"], "authorize_scopes": "openid",
+            "attributes_request_method": "GET", "oidc_issuer": "https://idp.example.com"}}, signed=True)
+        secret["identity provider private key"] = f"apple-key-{uuid.uuid4().hex}"
+        w.ok("CreateIdentityProvider", {"UserPoolId": pool, "ProviderName": "SignInWithApple", "ProviderType": "SignInWithApple",
+                                        "ProviderDetails": {"client_id": "com.example", "team_id": "T", "key_id": "K",
+                                                            "private_key": secret["identity provider private key"],
+                                                            "authorize_scopes": "email"}}, signed=True)
     secret["admin secret key"] = server.credentials()[1]
     secret["master key"] = base64.urlsafe_b64encode(load_master_key(server.data_dir)).decode() if not server.env.get("USERPOOL_MASTER_KEY") else ""
     return {k: v for k, v in secret.items() if v}, pool
@@ -105,7 +121,7 @@ def test_a_database_copy_holds_no_secret_in_clear(db_server: RunningServer) -> N
     assert _found(dump, hash_secret(secrets["challenge session handle"]))
     leaks = [name for name, value in secrets.items() if _found(dump, value)]
     # a plain hash of a six-digit code is the code (a million guesses): codes are keyed-hashed
-    leaks += [f"SHA-256 of the {name}" for name in ("sign-up code", "reset code") if _found(dump, hash_secret(secrets[name]))]
+    leaks += [f"SHA-256 of the {name}" for name in CODES if _found(dump, hash_secret(secrets[name]))]
     leaks += [f"private key ({p[:12]}...)" for p in private if _found(dump, p)]
     assert not leaks, leaks
 
@@ -119,16 +135,44 @@ def test_a_database_copy_holds_no_secret_in_clear(db_server: RunningServer) -> N
         "session handle": db_server.query("SELECT handle_hash FROM auth_sessions")[0][0],
         "session state": db_server.query("SELECT state_sealed FROM auth_sessions")[0][0],
     }
+    if "identity provider client secret" in secrets:
+        forms["identity provider secrets"] = db_server.query(
+            "SELECT client_secret_sealed FROM identity_providers WHERE name = 'Corp'")[0][0]
     assert forms["password hash"].startswith("$argon2id$v=19$m=19456,t=2,p=1$")
-    for sealed in ("SRP verifier", "client secret", "signing key", "session state"):
+    for sealed in ("SRP verifier", "client secret", "signing key", "session state", "identity provider secrets"):
+        if sealed not in forms:
+            continue
         assert forms[sealed].startswith("v1."), sealed  # AES-256-GCM under the master key
     for hashed in ("code", "refresh token", "session handle"):
         assert re.fullmatch(r"[0-9a-f]{64}", forms[hashed]), hashed  # HMAC-SHA256 (codes), SHA-256
     if "TOTP seed" in secrets:  # associated, not yet verified: sealed inside the user's MFA settings
         settings = db_server.query("SELECT mfa FROM users WHERE username = 'ann'")[0][0]
         assert (json.loads(settings) if isinstance(settings, str) else settings)["TotpPending"].startswith("v1.")
-    record("secrets_at_rest", {f"plaintexts_searched_{kind(db_server)}": sorted(secrets) + ["private signing key"],
+    record("secrets_at_rest", {f"plaintexts_searched_{kind(db_server)}": [*sorted(secrets), "private signing key"],
                                f"found_{kind(db_server)}": len(leaks)})
+
+
+def _cells(server: RunningServer) -> list[str]:
+    return [str(v) for rows in server.snapshot().values() for row in rows for v in row if v is not None]
+
+
+def test_stored_values_holding_a_code_are_opaque_and_passwords_argon2id(db_server: RunningServer) -> None:
+    """Cell by cell: a code may only appear inside a digest, a sealed value, a hash or a UUID."""
+    secrets, _pool = _exercise(db_server)
+    cells = _cells(db_server)
+    for name in CODES:
+        plain = [c[:80] for c in cells if secrets[name] in c and not _OPAQUE.fullmatch(c)]
+        assert not plain, f"the {name} is stored in clear: {plain}"
+    hashes = [c for c in cells if c.startswith("$argon2")]
+    assert len(hashes) >= 3 and all(h.startswith("$argon2id$") for h in hashes)  # ann, tom, sue
+
+
+def test_the_server_log_holds_no_long_secret(db_server: RunningServer) -> None:
+    secrets, _pool = _exercise(db_server)
+    log = db_server.log_path.read_bytes()
+    assert log, "the server wrote no log at all"
+    logged = [name for name, value in secrets.items() if name not in CODES and value.encode() in log]
+    assert not logged, f"logged: {logged}"
 
 
 # ------------------------------------------------------------------ constant-time comparisons

@@ -110,6 +110,35 @@ def body_for(op: str, pool_id: str, client_id: str, username: str, token: str) -
         "AdminSetUserMFAPreference": {**user, "SoftwareTokenMfaSettings": {"Enabled": False}},
         "SetUserSettings": {"AccessToken": token, "MFAOptions": []},
         "AdminSetUserSettings": {**user, "MFAOptions": []},
+        # managed login (OAuth 2.0) management
+        "CreateUserPoolDomain": {"UserPoolId": pool_id, "Domain": "every-op-domain"},
+        "DescribeUserPoolDomain": {"Domain": "every-op-domain"},
+        "UpdateUserPoolDomain": {"UserPoolId": pool_id, "Domain": "every-op-domain", "ManagedLoginVersion": 2},
+        "DeleteUserPoolDomain": {"UserPoolId": pool_id, "Domain": "every-op-domain"},
+        "CreateResourceServer": {"UserPoolId": pool_id, "Identifier": "api", "Name": "api"},
+        "DescribeResourceServer": {"UserPoolId": pool_id, "Identifier": "api"},
+        "UpdateResourceServer": {"UserPoolId": pool_id, "Identifier": "api", "Name": "api"},
+        "DeleteResourceServer": {"UserPoolId": pool_id, "Identifier": "api"},
+        "ListResourceServers": {"UserPoolId": pool_id, "MaxResults": 10},
+        "CreateIdentityProvider": {"UserPoolId": pool_id, "ProviderName": "Corp", "ProviderType": "OIDC", "ProviderDetails": {
+            "client_id": "c", "client_secret": "s", "authorize_scopes": "openid", "attributes_request_method": "GET",
+            "oidc_issuer": "https://idp.example.com"}},
+        "DescribeIdentityProvider": {"UserPoolId": pool_id, "ProviderName": "Corp"},
+        "UpdateIdentityProvider": {"UserPoolId": pool_id, "ProviderName": "Corp"},
+        "DeleteIdentityProvider": {"UserPoolId": pool_id, "ProviderName": "Corp"},
+        "ListIdentityProviders": {"UserPoolId": pool_id, "MaxResults": 10},
+        "GetIdentityProviderByIdentifier": {"UserPoolId": pool_id, "IdpIdentifier": "corp.example.com"},
+        "GetUICustomization": {"UserPoolId": pool_id, "ClientId": client_id},
+        "SetUICustomization": {"UserPoolId": pool_id, "ClientId": client_id, "CSS": ".label-customizable{color:red}"},
+        "AdminLinkProviderForUser": {
+            "UserPoolId": pool_id,
+            "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": username},
+            "SourceUser": {"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "x"},
+        },
+        "AdminDisableProviderForUser": {
+            "UserPoolId": pool_id,
+            "User": {"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "x"},
+        },
     }
     return bodies[op]
 

@@ -133,20 +133,62 @@ def test_presigned_url_is_checked_and_job_states_are_enforced(server, pool):
         admin.create_user_import_job(UserPoolId=pool["pool_id"], JobName="j", CloudWatchLogsRoleArn=ROLE, PasswordHashingAlgorithm="BCRYPT")
 
 
-def test_stop_a_pending_job(server, pool):
-    admin = server.admin
-    job = admin.create_user_import_job(UserPoolId=pool["pool_id"], JobName="s", CloudWatchLogsRoleArn=ROLE)["UserImportJob"]
-    header = admin.get_csv_header(UserPoolId=pool["pool_id"])["CSVHeader"]
-    httpx.put(job["PreSignedUrl"], content=_csv([_user(f"st{i}") for i in range(20000)], header)).raise_for_status()
-    admin.start_user_import_job(UserPoolId=pool["pool_id"], JobId=job["JobId"])
+def _uploaded_pending_job(srv: RunningServer, tmp_path: Any, rows: int) -> tuple[dict[str, Any], Any, str]:
+    """A job with ``rows`` users uploaded and marked Pending in the database, but no runner
+    started: the test decides when (and whether) one runs. Returns (pool, database, job id)."""
+    from userpool.server.import_jobs import runner as imports
+    from userpool.server.db import Database, ImportJob, sqlite_url
+
+    pool = create_pool(srv)
+    header = ["cognito:username", "email", "email_verified", "cognito:mfa_enabled"]
+    job = srv.admin.create_user_import_job(UserPoolId=pool["pool_id"], JobName="s", CloudWatchLogsRoleArn=ROLE)["UserImportJob"]
+    httpx.put(job["PreSignedUrl"], content=_csv([_user(f"st{i}") for i in range(rows)], header)).raise_for_status()
+    database = Database(srv.database_url or sqlite_url(tmp_path / "data"))
+    with database.transaction() as db:
+        db.get(ImportJob, job["JobId"]).status = imports.PENDING
+    return pool, database, job["JobId"]
+
+
+def test_stop_a_pending_job(tmp_path, request):
+    """Pending, no runner holding it: StopUserImportJob stops it at once, nothing imported."""
+    srv = _own_server(tmp_path, request)
+    srv.start()
     try:
-        stopped = admin.stop_user_import_job(UserPoolId=pool["pool_id"], JobId=job["JobId"])["UserImportJob"]
-    except admin.exceptions.PreconditionNotMetException:
-        pytest.skip("the job finished before it could be stopped")
-    assert stopped["Status"] in ("Stopping", "Stopped")
-    final = _wait(server, pool["pool_id"], job["JobId"], ("Stopped", "Succeeded"))
-    assert final["Status"] == "Stopped"
-    assert final["ImportedUsers"] < 20000
+        pool, _database, job_id = _uploaded_pending_job(srv, tmp_path, 20)
+        stopped = srv.admin.stop_user_import_job(UserPoolId=pool["pool_id"], JobId=job_id)["UserImportJob"]
+        assert stopped["Status"] == "Stopped"
+        final = _wait(srv, pool["pool_id"], job_id, ("Stopped",))
+        assert (final["ImportedUsers"], final["CompletionMessage"]) == (0, "Import Job Stopped.")
+        with pytest.raises(srv.admin.exceptions.PreconditionNotMetException):  # stopped is final
+            srv.admin.stop_user_import_job(UserPoolId=pool["pool_id"], JobId=job_id)
+    finally:
+        srv.stop()
+
+
+def test_stop_a_running_job_at_its_next_batch(tmp_path, request, monkeypatch):
+    """A runner holding the job's lease: StopUserImportJob marks it Stopping, and the runner
+    stops at its next batch with what it committed so far (stopped over the wire after the
+    first batch, so the timing is the test's, not a race)."""
+    from userpool.server.import_jobs import runner as imports
+
+    srv = _own_server(tmp_path, request)
+    srv.start()
+    try:
+        pool, database, job_id = _uploaded_pending_job(srv, tmp_path, 120)
+        monkeypatch.setattr(imports, "BATCH", 50)
+        seen: list[str] = []
+
+        def stop_after_first_batch(progress: imports.Progress) -> None:
+            if not seen:
+                job = srv.admin.stop_user_import_job(UserPoolId=pool["pool_id"], JobId=job_id)["UserImportJob"]
+                seen.append(job["Status"])
+
+        imports.run(database, job_id, runner="test-runner", progress=stop_after_first_batch)
+        assert seen == ["Stopping"]
+        final = _wait(srv, pool["pool_id"], job_id, ("Stopped",))
+        assert (final["ImportedUsers"], final["CompletionMessage"]) == (50, "Import Job Stopped.")
+    finally:
+        srv.stop()
 
 
 def test_cli_import_and_export_round_trip(tmp_path, request):

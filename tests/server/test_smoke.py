@@ -14,7 +14,7 @@ from pycognito import Cognito
 def _verify(server: Any, pool: dict[str, Any], token: str) -> dict[str, Any]:
     jwks = httpx.get(pool["jwks_uri"]).json()
     kid = jwt.get_unverified_header(token)["kid"]
-    key = jwt.PyJWK({k: v for k, v in next(k for k in jwks["keys"] if k["kid"] == kid).items()})
+    key = jwt.PyJWK(dict(next(k for k in jwks["keys"] if k["kid"] == kid).items()))
     return jwt.decode(token, key.key, algorithms=["RS256"], issuer=pool["issuer"], options={"verify_aud": False})
 
 

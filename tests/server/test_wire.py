@@ -76,7 +76,7 @@ def test_missing_or_foreign_target_is_unknown_operation(server, target):
 
 
 def test_operation_outside_this_server_is_unsupported(server):
-    rejected(server, "CreateIdentityProvider", {}, "UnsupportedOperationException", message="not supported")
+    rejected(server, "GetLogDeliveryConfiguration", {}, "UnsupportedOperationException", message="not supported")
 
 
 def test_body_over_the_size_limit_is_refused(server, pool):

@@ -13,6 +13,7 @@ Two sources of tokens:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import time
@@ -261,10 +262,8 @@ def issue_tokens(server: Any, pool: dict[str, Any], username: str, groups: list[
         UserPoolId=pool["pool_id"], Username=username, Password=PASSWORD, Permanent=True
     )
     for group in groups:
-        try:
+        with contextlib.suppress(admin.exceptions.GroupExistsException):
             admin.create_group(UserPoolId=pool["pool_id"], GroupName=group)
-        except admin.exceptions.GroupExistsException:
-            pass
         admin.admin_add_user_to_group(UserPoolId=pool["pool_id"], Username=username, GroupName=group)
     result = server.public.initiate_auth(
         ClientId=pool["client_id"],

@@ -124,7 +124,7 @@ def test_unusable_key_is_explained(local: LocalIssuer, cache: JwksCache) -> None
 def test_weak_rsa_keys_are_not_trusted(local: LocalIssuer, cache: JwksCache) -> None:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    weak = KeyPair("kid-k1", rsa.generate_private_key(public_exponent=65537, key_size=1024))
+    weak = KeyPair("kid-k1", rsa.generate_private_key(public_exponent=65537, key_size=1024))  # noqa: S505 - weak on purpose: the cache must refuse it
     local.jwks_body = json.dumps({"keys": [weak.public_jwk()]}).encode()
     with pytest.raises(KidNotFoundInJwksError, match="at least 2048"):
         local.verifier().verify(assemble({"kid": "kid-k1", "alg": "RS256"}, local.claims(), weak))

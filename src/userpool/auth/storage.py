@@ -1,18 +1,26 @@
-"""Where sessions live: the ``TokenStore`` interface and three stores.
+"""Where sessions live: the ``TokenStore`` interfaces and three stores.
 
 The interface is Amplify's ``KeyValueStorageInterface`` (``setItem``/``getItem``/
-``removeItem``) in Python spelling, so any key-value backend can hold the session:
+``removeItem``) in Python spelling, blocking (:class:`TokenStore`) or awaitable
+(:class:`AsyncTokenStore`), so any key-value backend can hold the session:
 
 * :class:`MemoryStore` (default): the process's memory, like Amplify's in-memory storage;
 * :class:`FileStore`: one JSON file, written atomically (temp file + ``os.replace``) with
   mode 0600 in a 0700 directory; what ``userpool login`` uses;
 * :class:`KeyringStore`: the OS keyring through the optional ``keyring`` package
   (``pip install userpool[keyring]``), imported only when used.
+
+The async driver never blocks its event loop on a store: it awaits an
+:class:`AsyncTokenStore` directly and runs a blocking store's calls in a worker thread
+(:class:`ThreadedStore`), except a store that declares ``blocking = False`` (``MemoryStore``).
+The sync driver takes blocking stores only.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import json
 import os
 import tempfile
@@ -26,7 +34,11 @@ from .errors import AuthConfigException
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """A string key-value store. Implementations must be safe to call from several threads."""
+    """A string key-value store. Implementations must be safe to call from several threads.
+
+    The async driver calls a store in a worker thread unless the store says ``blocking = False``
+    (its calls never wait on I/O, as ``MemoryStore``'s), when it calls it inline.
+    """
 
     def get_item(self, key: str) -> str | None: ...
 
@@ -35,7 +47,27 @@ class TokenStore(Protocol):
     def remove_item(self, key: str) -> None: ...
 
 
+@runtime_checkable
+class AsyncTokenStore(Protocol):
+    """The awaitable twin of :class:`TokenStore`, for stores with async I/O of their own."""
+
+    async def get_item(self, key: str) -> str | None: ...
+
+    async def set_item(self, key: str, value: str) -> None: ...
+
+    async def remove_item(self, key: str) -> None: ...
+
+
+#: What an ``AsyncAuthClient`` takes as ``storage=``; an ``AuthClient`` takes a ``Storage``.
+AsyncStorage = TokenStore | AsyncTokenStore
+Storage = TokenStore
+
+
 class MemoryStore:
+    """The process's memory (Amplify's in-memory storage); never blocks, so never thread-hops."""
+
+    blocking = False
+
     def __init__(self) -> None:
         self._items: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -155,3 +187,52 @@ class KeyringStore:
     def remove_item(self, key: str) -> None:
         with contextlib.suppress(self._delete_error):
             self._keyring.delete_password(self.service, key)
+
+
+class ThreadedStore:
+    """An :class:`AsyncTokenStore` over a blocking one: every call runs in a worker thread."""
+
+    def __init__(self, store: TokenStore) -> None:
+        self.store = store
+
+    async def get_item(self, key: str) -> str | None:
+        return await asyncio.to_thread(self.store.get_item, key)
+
+    async def set_item(self, key: str, value: str) -> None:
+        await asyncio.to_thread(self.store.set_item, key, value)
+
+    async def remove_item(self, key: str) -> None:
+        await asyncio.to_thread(self.store.remove_item, key)
+
+
+class InlineStore:
+    """An :class:`AsyncTokenStore` over a store that never blocks (``blocking = False``)."""
+
+    def __init__(self, store: TokenStore) -> None:
+        self.store = store
+
+    async def get_item(self, key: str) -> str | None:
+        return self.store.get_item(key)
+
+    async def set_item(self, key: str, value: str) -> None:
+        self.store.set_item(key, value)
+
+    async def remove_item(self, key: str) -> None:
+        self.store.remove_item(key)
+
+
+def is_async_store(store: AsyncStorage) -> bool:
+    return inspect.iscoroutinefunction(store.get_item)
+
+
+def async_view(store: AsyncStorage) -> AsyncTokenStore:
+    """``store`` as the async driver uses it: awaited as is, threaded, or inline."""
+    if is_async_store(store):
+        return store  # type: ignore[return-value]
+    blocking: TokenStore = store  # type: ignore[assignment]
+    return InlineStore(blocking) if getattr(store, "blocking", True) is False else ThreadedStore(blocking)
+
+
+def blocking_view(store: AsyncStorage) -> TokenStore | None:
+    """``store`` as the sync driver uses it; None for an async-only store."""
+    return None if is_async_store(store) else store  # type: ignore[return-value]

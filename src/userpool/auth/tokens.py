@@ -3,13 +3,13 @@
 Amplify v6 (``cacheCognitoTokens`` / ``TokenStore``) keeps ``clockDrift = iat - now`` with
 the tokens and treats them as expired when ``now + clockDrift + 5 s > exp`` for either the
 access or the ID token; the same rule is :meth:`CognitoTokens.is_expired`. The refresh token
-is kept here but never handed out by ``fetch_auth_session`` (as in Amplify).
+is kept here but never handed out by ``fetch_auth_session`` (as in Amplify). Reading and
+writing them in a store is ``_async/token_repository.py`` (and its generated sync twin).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,6 @@ from typing import Any
 from .constants import REFRESH_TOLERANCE_SECONDS
 from .errors import InvalidJWTError
 from .jwt import JWT, decode_jwt
-from .storage import TokenStore
 from .types import SignInDetails
 
 
@@ -91,42 +90,3 @@ class CognitoTokens:
             sign_in_details=SignInDetails.from_dict(data.get("sign_in_details")),
         )
 
-
-class TokenRepository:
-    """Reads and writes one pool/client's :class:`CognitoTokens` in a :class:`TokenStore`.
-
-    The parsed tokens are cached against the stored string, so a cached
-    ``fetch_auth_session`` costs one store read and no JSON or JWT decoding.
-    """
-
-    def __init__(self, store: TokenStore, key: str) -> None:
-        self.store = store
-        self.key = f"{key}.session"
-        self._lock = threading.Lock()
-        self._cache: tuple[str, CognitoTokens] | None = None
-
-    def load(self) -> CognitoTokens | None:
-        raw = self.store.get_item(self.key)
-        if raw is None:
-            return None
-        cached = self._cache
-        if cached is not None and cached[0] == raw:
-            return cached[1]
-        try:
-            tokens = CognitoTokens.from_json(raw)
-        except (ValueError, KeyError, TypeError):
-            return None  # a corrupt record is no session
-        with self._lock:
-            self._cache = (raw, tokens)
-        return tokens
-
-    def save(self, tokens: CognitoTokens) -> None:
-        raw = tokens.to_json()
-        self.store.set_item(self.key, raw)
-        with self._lock:
-            self._cache = (raw, tokens)
-
-    def clear(self) -> None:
-        self.store.remove_item(self.key)
-        with self._lock:
-            self._cache = None

@@ -80,7 +80,7 @@ def should_retry(error: AuthError) -> bool:
 
 def backoff(attempt: int) -> float:
     """Jittered exponential back-off in seconds (100 ms base), as Amplify's ``jitteredBackoff``."""
-    delay: float = min(5.0, 0.1 * (2**attempt)) * (0.5 + random.random() / 2)
+    delay: float = min(5.0, 0.1 * (2**attempt)) * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not a secret
     return delay
 
 
@@ -88,7 +88,7 @@ def _network_error(exc: httpx.TransportError) -> NetworkError:
     return NetworkError(f"Network error: {exc!r}", name="NetworkError", underlying_error=exc)
 
 
-class SyncTransport:
+class Transport:
     """Sends calls with an ``httpx.Client`` (one per transport, or the one given)."""
 
     def __init__(self, endpoint: str, http: httpx.Client | None = None) -> None:

@@ -21,11 +21,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from userpool.server import enumeration, errors, keys, pools, ratelimit, sigv4, wire
+from userpool.server import enumeration, errors, keys, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
+from userpool.server.db import UserPool
 from userpool.server.import_jobs import jobs as import_jobs
 from userpool.server.operations import HANDLERS, Handler
+from userpool.server.ops import ui_customization
 
 log = logging.getLogger("userpool.server")
 _RETRIES = 5
@@ -54,8 +56,7 @@ def execute(state: ServerState, handler: Handler, req: dict[str, Any], source_ip
             continue
         except IntegrityError:
             raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
-        assert failure is not None
-        raise failure
+        raise failure  # the block either returned or recorded a failure
     raise errors.InternalError("The request could not be completed.")
 
 
@@ -136,7 +137,7 @@ class Api:
 
     def _jwks(self, pool_id: str) -> dict[str, Any] | None:
         with self.state.database.transaction() as db:
-            if db.get(pools.UserPool, pool_id) is None:
+            if db.get(UserPool, pool_id) is None:
                 return None
             return keys.jwks(db, pool_id)
 
@@ -161,7 +162,7 @@ class Api:
 
     def _pool_exists(self, pool_id: str) -> bool:
         with self.state.database.transaction() as db:
-            return db.get(pools.UserPool, pool_id) is not None
+            return db.get(UserPool, pool_id) is not None
 
     async def health(self, request: Request) -> Response:
         return JSONResponse({"service": "userpool", "status": "ok"})
@@ -210,6 +211,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
         Route("/import/{job_id}", api.import_upload, methods=["PUT"]),  # import jobs' PreSignedUrl
+        Route("/ui-logo/{pool_id}/{client_id}", ui_customization.logo_endpoint, methods=["GET"]),  # ImageUrl
     ]
     middleware = [
         Middleware(

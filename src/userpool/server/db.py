@@ -19,6 +19,7 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -259,6 +260,136 @@ class UnknownUser(Base):
     code_expires_at: Mapped[float | None] = mapped_column(Float)
     code_attempts: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+# managed login (OAuth 2.0): domains, resource servers, identity providers, the hosted
+# page's look, federated identities linked to users, and the hosted flows' short-lived state
+# (authorization codes, hosted-UI sessions). Every row goes with its pool (ON DELETE CASCADE).
+
+
+class UserPoolDomain(Base):
+    """A Cognito prefix domain (``<prefix>.auth.<region>.amazoncognito.com``) or a custom
+    domain: the hosted endpoints find their pool by ``domain`` (unique across all pools)."""
+
+    __tablename__ = "user_pool_domains"
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), index=True)
+    custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    certificate_arn: Mapped[str | None] = mapped_column(String(2048))
+    cloudfront_distribution: Mapped[str] = mapped_column(String(255))
+    # managed login version: 1 classic hosted UI, 2 managed login (branding)
+    managed_login_version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+
+
+class ResourceServer(Base):
+    """An OAuth resource server: custom scopes ``<identifier>/<ScopeName>``."""
+
+    __tablename__ = "resource_servers"
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(256), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    # [{"ScopeName": ..., "ScopeDescription": ...}] as Cognito describes them
+    scopes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+
+
+class IdentityProvider(Base):
+    """A federated identity provider (OIDC, SAML, social). ``details`` holds ProviderDetails
+    without ``client_secret``, which is sealed in ``client_secret_sealed``."""
+
+    __tablename__ = "identity_providers"
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    provider_type: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    attribute_mapping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    idp_identifiers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+
+
+class IdpIdentifier(Base):
+    """One of an identity provider's IdpIdentifiers: unique in its pool, and the key of
+    GetIdentityProviderByIdentifier."""
+
+    __tablename__ = "idp_identifiers"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["pool_id", "provider_name"], ["identity_providers.pool_id", "identity_providers.name"], ondelete="CASCADE"
+        ),
+        Index("ix_idp_identifiers_provider", "pool_id", "provider_name"),
+    )
+    pool_id: Mapped[str] = mapped_column(String(55), primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(40), primary_key=True)
+    provider_name: Mapped[str] = mapped_column(String(32))
+
+
+class UICustomization(Base):
+    """SetUICustomization: CSS and logo for the whole pool (``client_id`` ``ALL``) or one app
+    client (removed with the client by DeleteUserPoolClient)."""
+
+    __tablename__ = "ui_customizations"
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    css: Mapped[str | None] = mapped_column(Text)
+    image: Mapped[bytes | None] = mapped_column(LargeBinary)
+    image_type: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[float] = mapped_column(Float)
+    modified_at: Mapped[float] = mapped_column(Float)
+
+
+class ProviderLink(Base):
+    """A federated identity (provider, subject) that signs in as an existing user
+    (AdminLinkProviderForUser); a (provider, subject) links to at most one user of a pool."""
+
+    __tablename__ = "provider_links"
+    __table_args__ = (Index("ix_provider_links_user", "user_id"),)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), primary_key=True)
+    provider_name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    provider_user_id: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    # the ProviderAttributeName the link was made with (Cognito_Subject or a mapped attribute)
+    attribute_name: Mapped[str] = mapped_column(String(256))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class OAuthCode(Base):
+    """An authorization code (/oauth2/authorize -> /oauth2/token), stored as its hash, single use."""
+
+    __tablename__ = "oauth_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("app_clients.id", ondelete="CASCADE"), index=True)
+    user_sub: Mapped[str] = mapped_column(ForeignKey("users.sub", ondelete="CASCADE"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    scope: Mapped[str] = mapped_column(Text)
+    nonce: Mapped[str | None] = mapped_column(Text)
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    code_challenge_method: Mapped[str | None] = mapped_column(String(8))
+    auth_time: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    used_at: Mapped[float | None] = mapped_column(Float)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HostedSession(Base):
+    """A hosted-UI sign-in session (the cookie on the pool's domain), stored as the cookie's hash."""
+
+    __tablename__ = "hosted_sessions"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"), index=True)
+    user_sub: Mapped[str] = mapped_column(ForeignKey("users.sub", ondelete="CASCADE"), index=True)
+    auth_time: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 def make_engine(url: str) -> Engine:

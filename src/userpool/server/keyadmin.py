@@ -32,7 +32,17 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from userpool.server import keys, mfa, passwords
-from userpool.server.db import AppClient, AuthSession, Base, Database, SigningKey, User, UserPool
+from userpool.server.db import (
+    AppClient,
+    AuthSession,
+    Base,
+    Database,
+    IdentityProvider,
+    SigningKey,
+    User,
+    UserPool,
+)
+from userpool.server.ops.identity_providers import secrets_context
 from userpool.server.sealing import MASTER_KEY_ENV, Sealer, load_master_key
 
 PUBLISH_BEFORE_ACTIVATE = 300  # seconds: the JWKS route's Cache-Control max-age
@@ -117,6 +127,7 @@ SEALED: list[Sealed] = [
     Sealed(User, "mfa", lambda u: mfa._secret_context(u, pending=True), json_key="TotpPending"),
     Sealed(AuthSession, "state_sealed", lambda r: f"auth-session:{r.handle_hash}"),
     Sealed(SigningKey, "private_sealed", lambda r: f"signing-key:{r.kid}"),
+    Sealed(IdentityProvider, "client_secret_sealed", secrets_context),
 ]
 _SEALED_PREFIX = "v1."  # Sealer.seal's format
 

@@ -80,10 +80,12 @@ class KeyRing:
         key = self._private.get(kid)
         if key is None:
             row = db.get(SigningKey, kid)
-            assert row is not None
+            if row is None:
+                raise LookupError(f"signing key {kid} of pool {pool_id} is gone")
             pem = self._sealer.open(row.private_sealed, f"signing-key:{row.kid}")
             loaded = serialization.load_pem_private_key(pem, password=None)
-            assert isinstance(loaded, rsa.RSAPrivateKey)
+            if not isinstance(loaded, rsa.RSAPrivateKey):
+                raise TypeError(f"signing key {kid} is not an RSA key")
             with self._lock:
                 key = self._private.setdefault(kid, loaded)
         memo[pool_id] = (kid, key)

@@ -78,7 +78,8 @@ def verifier_context(user: User) -> str:
 
 
 def srp_verifier(user: User, sealer: Sealer) -> int:
-    assert user.srp_verifier_sealed is not None
+    if user.srp_verifier_sealed is None:
+        raise ValueError("this user has no SRP verifier (no password yet)")
     return int(sealer.open(user.srp_verifier_sealed, verifier_context(user)), 16)
 
 

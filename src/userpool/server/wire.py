@@ -15,7 +15,15 @@ from typing import Any
 
 import botocore.session
 import regex
-from botocore.model import OperationModel, OperationNotFoundError, ServiceModel, Shape
+from botocore.model import (
+    ListShape,
+    MapShape,
+    OperationModel,
+    OperationNotFoundError,
+    ServiceModel,
+    Shape,
+    StructureShape,
+)
 
 from userpool.server import errors
 
@@ -107,7 +115,7 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
     """Validate ``value`` against ``shape``; returns it with explicit nulls dropped."""
     t = shape.type_name
     meta = shape.metadata
-    if t == "structure":
+    if isinstance(shape, StructureShape):
         if not isinstance(value, dict):
             raise _type_error(path, "structure")
         out: dict[str, Any] = {}
@@ -120,12 +128,12 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
                 continue
             out[name] = _check(member, v, sub, problems)
         return out
-    if t == "list":
+    if isinstance(shape, ListShape):
         if not isinstance(value, list):
             raise _type_error(path, "list")
         _length(shape, value, len(value), path, problems)
         return [_check(shape.member, v, f"{path}.{i + 1}.member", problems) for i, v in enumerate(value) if v is not None]
-    if t == "map":
+    if isinstance(shape, MapShape):
         if not isinstance(value, dict):
             raise _type_error(path, "map")
         _length(shape, value, len(value), path, problems)
@@ -151,6 +159,7 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
             and len(value) <= 10_000  # patterns are linear here; huge strings already failed max
             and not _pattern(meta["pattern"]).fullmatch(value)
             and not _local_trigger(shape, path, value)
+            and not _custom_domain(shape, value)
         ):
             problems.add(path, shape, value, f"Member must satisfy regular expression pattern: {meta['pattern']}")
         return value
@@ -190,6 +199,15 @@ def _local_trigger(shape: Shape, path: str, value: str) -> bool:
     return is_local_handler(value)
 
 
+def _custom_domain(shape: Shape, value: str) -> bool:
+    """``Domain`` is a prefix (the model's pattern) or, as Cognito also accepts, a custom domain's
+    fully-qualified name (``auth.example.com``), whose labels each follow that pattern."""
+    if shape.name != "DomainType" or "." not in value:
+        return False
+    label = _pattern(shape.metadata["pattern"])
+    return all(label.fullmatch(part) for part in value.split("."))
+
+
 def _length(shape: Shape, value: Any, n: int, path: str, problems: _Problems) -> None:
     meta = shape.metadata
     if "min" in meta and n < meta["min"]:
@@ -203,7 +221,7 @@ def validate(op: OperationModel, params: dict[str, Any]) -> dict[str, Any]:
     if op.input_shape is None:
         return {}
     problems = _Problems()
-    clean = _check(op.input_shape, params, "", problems)
+    clean: dict[str, Any] = _check(op.input_shape, params, "", problems)
     if problems.items:
         n = len(problems.items)
         noun = "error" if n == 1 else "errors"

@@ -38,7 +38,7 @@ class ExpiringLru(Generic[V]):
         if now >= item[1]:
             items.pop(key, None)
             return None
-        try:
+        try:  # noqa: SIM105 - the hot path: a bare try costs nothing, suppress() a context manager per hit
             items.move_to_end(key)
         except KeyError:  # evicted meanwhile; the value is still good to return
             pass

@@ -239,9 +239,11 @@ def _time_error(facts: TokenFacts, now: float, grace: float) -> JwtInvalidClaimE
             "or allow grace_seconds",
             facts.claims,
         )
-    assert facts.iat is not None
+    iat = facts.iat
+    if iat is None:  # not reached: the caller found exp, nbf or iat out of range
+        raise ValueError("the token's times are all in range")
     return JwtNotBeforeError(
-        f"Token was issued in the future, at {_when(facts.iat)} ({facts.iat - now:.0f} s from now); check the "
+        f"Token was issued in the future, at {_when(iat)} ({iat - now:.0f} s from now); check the "
         "clocks or allow grace_seconds",
         facts.claims,
     )

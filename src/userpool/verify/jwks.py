@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -178,7 +179,7 @@ class JwksCache:
 
     # ---- the decisions (no I/O) --------------------------------------------------------
 
-    def _plan(self, uri: str, kid: str | None, waited: bool) -> Jwk | None | _Fetch:
+    def _plan(self, uri: str, kid: str | None, waited: bool) -> Jwk | _Fetch | None:
         """Decide: return the key, raise, or say who fetches.
 
         ``waited`` means a fetch settled since this caller asked, so a ``kid`` still
@@ -275,10 +276,8 @@ async def _wait_on_loop(future: concurrent.futures.Future[str]) -> str:
             if not waiter.done():
                 waiter.set_result(done.result())
 
-        try:
+        with contextlib.suppress(RuntimeError):  # the waiting loop is gone; nobody to tell
             loop.call_soon_threadsafe(deliver)
-        except RuntimeError:  # the waiting loop is gone; nobody to tell
-            pass
 
     future.add_done_callback(wake)
     return await waiter

@@ -25,10 +25,10 @@ from ..types import (
     SignInOutput,
     TOTPSetupDetails,
 )
-from .base import Flow, call
+from .base import Flow, call, save_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 _ERROR_STEPS = {
     "PasswordResetRequiredException": SignInStep.RESET_PASSWORD,
@@ -69,13 +69,15 @@ def missing_attributes(raw: str | None) -> tuple[str, ...]:
     return tuple(a.removeprefix(USER_ATTRIBUTES_PREFIX) for a in parse_json_list(raw))
 
 
-def complete_sign_in(ctx: AuthContext, result: Mapping[str, Any], details: SignInDetails | None) -> SignInOutput:
+def complete_sign_in(
+    ctx: AuthContext, result: Mapping[str, Any], details: SignInDetails | None
+) -> Flow[SignInOutput]:
     """Store the tokens, end the sign-in, tell the Hub: Amplify's cacheCognitoTokens + signedIn."""
     username = ctx.sign_in.username or (details.login_id if details else "") or ""
     tokens = CognitoTokens.from_authentication_result(
         result, now=ctx.now(), username=username, sign_in_details=details
     )
-    ctx.tokens.save(tokens)
+    yield from save_tokens(tokens)
     ctx.sign_in.reset()
     ctx.dispatch(
         HubEvent.SIGNED_IN,
@@ -91,7 +93,7 @@ def handle_auth_response(
     state = ctx.sign_in
     if response.get("AuthenticationResult"):
         state.username = state.username or username
-        return complete_sign_in(ctx, response["AuthenticationResult"], details)
+        return (yield from complete_sign_in(ctx, response["AuthenticationResult"], details))
     challenge = response.get("ChallengeName")
     if not challenge:
         state.reset()

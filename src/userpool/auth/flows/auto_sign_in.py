@@ -15,7 +15,7 @@ from .base import Flow
 from .sign_in import sign_in
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def auto_sign_in(ctx: AuthContext) -> Flow[SignInOutput]:

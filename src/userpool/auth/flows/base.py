@@ -3,9 +3,12 @@
 A flow is a generator. It yields a :class:`CognitoCall` when it needs Cognito to answer and
 receives the decoded JSON response (or has the :class:`~userpool.auth.errors.AuthError`
 thrown into it); it yields :class:`NeedTokens` when it needs the current session and receives
-the (possibly refreshed) :class:`~userpool.auth.tokens.CognitoTokens` or None. Its return
-value is the operation's result. The flow never does network I/O, so the same flow runs under
-the sync and the async driver (the pattern of httpx's ``Auth.auth_flow``).
+the (possibly refreshed) :class:`~userpool.auth.tokens.CognitoTokens` or None. The stored
+session is read and written through steps too (:class:`LoadTokens`, :class:`SaveTokens`,
+:class:`ClearTokens`), so a file or keyring store is the driver's I/O: the async driver awaits
+it instead of blocking its event loop. Its return value is the operation's result. The flow
+never does I/O, so the same flow runs under the sync and the async driver (the pattern of
+httpx's ``Auth.auth_flow``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,24 @@ class NeedTokens:
     force_refresh: bool = False
 
 
-Step = CognitoCall | NeedTokens
+@dataclass(frozen=True)
+class LoadTokens:
+    """Ask the driver for the stored session as it is (no refresh), or None."""
+
+
+@dataclass(frozen=True)
+class SaveTokens:
+    """Ask the driver to store ``tokens`` as the session."""
+
+    tokens: CognitoTokens
+
+
+@dataclass(frozen=True)
+class ClearTokens:
+    """Ask the driver to remove the stored session."""
+
+
+Step = CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens
 Flow = Generator[Step, Any, T]
 
 
@@ -61,6 +81,20 @@ def require_tokens(force_refresh: bool = False) -> Flow[CognitoTokens]:
         raise UserUnAuthenticatedException("User needs to be authenticated to call this API.")
     result: CognitoTokens = tokens
     return result
+
+
+def load_tokens() -> Flow[CognitoTokens | None]:
+    """The stored session without refreshing it (sign_in's "already signed in?", sign_out)."""
+    tokens: CognitoTokens | None = yield LoadTokens()
+    return tokens
+
+
+def save_tokens(tokens: CognitoTokens) -> Flow[None]:
+    yield SaveTokens(tokens)
+
+
+def clear_tokens() -> Flow[None]:
+    yield ClearTokens()
 
 
 def require(value: Any, name: str, message: str) -> None:

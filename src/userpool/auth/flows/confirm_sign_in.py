@@ -20,7 +20,7 @@ from ._sign_in_result import handle_auth_response, output, result_from_error, st
 from .base import Flow, call, compact, require
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def confirm_sign_in(

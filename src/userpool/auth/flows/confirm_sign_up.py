@@ -10,7 +10,7 @@ from ..types import ClientMetadataOptions, SignUpNextStep, SignUpOutput, coerce_
 from .base import Flow, call, require
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def confirm_sign_up(

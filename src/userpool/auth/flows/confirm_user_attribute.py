@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .base import Flow, call, require, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def confirm_user_attribute(ctx: AuthContext, user_attribute_key: str, confirmation_code: str) -> Flow[None]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .base import Flow, call, require, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def delete_user_attributes(ctx: AuthContext, user_attribute_keys: Iterable[str]) -> Flow[None]:

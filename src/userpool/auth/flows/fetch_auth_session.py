@@ -13,7 +13,7 @@ from ..types import AuthSession, AuthTokens
 from .base import Flow, NeedTokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
     from ..tokens import CognitoTokens
 
 

@@ -9,7 +9,7 @@ from ..types import FetchMFAPreferenceOutput
 from .base import Flow, call, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def fetch_mfa_preference(ctx: AuthContext) -> Flow[FetchMFAPreferenceOutput]:

@@ -8,7 +8,7 @@ from ..types import attribute_dict
 from .base import Flow, call, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def fetch_user_attributes(ctx: AuthContext) -> Flow[dict[str, str]]:

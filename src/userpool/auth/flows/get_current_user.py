@@ -8,7 +8,7 @@ from ..types import AuthUser
 from .base import Flow, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def get_current_user(ctx: AuthContext) -> Flow[AuthUser]:

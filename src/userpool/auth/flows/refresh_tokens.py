@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from ..constants import HubEvent
 from ..errors import DEAD_REFRESH_TOKEN_ERRORS, AuthError, NotAuthorizedException
 from ..tokens import CognitoTokens
-from .base import Flow, call, compact
+from .base import Flow, call, clear_tokens, compact, save_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 _UNSUPPORTED = frozenset(
     {"UnknownOperationException", "UnsupportedOperationException", "InvalidParameterException", "InvalidAction"}
@@ -51,12 +51,12 @@ def refresh_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[CognitoToken
     except AuthError as error:
         dead = error.name in DEAD_REFRESH_TOKEN_ERRORS
         if dead:
-            ctx.tokens.clear()
+            yield from clear_tokens()
         ctx.dispatch(HubEvent.TOKEN_REFRESH_FAILURE, {"error": error})
         if dead:
             return None
         raise
-    ctx.tokens.save(fresh)
+    yield from save_tokens(fresh)
     ctx.dispatch(HubEvent.TOKEN_REFRESH)
     return fresh
 

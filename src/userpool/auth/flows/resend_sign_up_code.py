@@ -9,7 +9,7 @@ from ..types import ClientMetadataOptions, CodeDeliveryDetails, coerce_options
 from .base import Flow, call, require
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def resend_sign_up_code(

@@ -16,7 +16,7 @@ from ..types import (
 from .base import Flow, call, require
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def reset_password(

@@ -9,7 +9,7 @@ from ..types import ClientMetadataOptions, CodeDeliveryDetails, coerce_options
 from .base import Flow, call, require, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def send_user_attribute_verification_code(

@@ -8,7 +8,7 @@ from ..types import TOTPSetupDetails
 from .base import Flow, call, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def set_up_totp(ctx: AuthContext) -> Flow[TOTPSetupDetails]:

@@ -17,10 +17,10 @@ from ..constants import AuthFlowType, Challenge
 from ..errors import AuthError, SignInException, UserAlreadyAuthenticatedException
 from ..types import SignInDetails, SignInOptions, SignInOutput, coerce_options
 from ._sign_in_result import handle_auth_response, result_from_error
-from .base import Flow, call, compact, require
+from .base import Flow, call, compact, load_tokens, require
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def sign_in(
@@ -31,7 +31,7 @@ def sign_in(
     require(username, "EmptySignInUsername", "username is required to signIn")
     if flow is not AuthFlowType.CUSTOM_WITHOUT_SRP:
         require(password, "EmptySignInPassword", "password is required to signIn")
-    if ctx.tokens.load() is not None:
+    if (yield from load_tokens()) is not None:
         raise UserAlreadyAuthenticatedException("There is already a signed in user.")
     ctx.sign_in.reset()
     ctx.sign_in.username = username

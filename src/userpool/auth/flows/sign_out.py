@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from ..constants import HubEvent
 from ..errors import AuthError
-from .base import Flow, NeedTokens, call
+from .base import Flow, NeedTokens, call, clear_tokens, load_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def sign_out(ctx: AuthContext, global_sign_out: bool = False) -> Flow[None]:
             if tokens is not None:
                 yield from call("GlobalSignOut", {"AccessToken": tokens.access_token.raw})
         else:
-            tokens = ctx.tokens.load()
+            tokens = yield from load_tokens()
             if tokens is not None and tokens.refresh_token and "origin_jti" in tokens.access_token.payload:
                 yield from call(
                     "RevokeToken",
@@ -37,7 +37,7 @@ def sign_out(ctx: AuthContext, global_sign_out: bool = False) -> Flow[None]:
                 )
     except AuthError as error:
         log.warning("sign_out: the service refused to end the session: %s", error)
-    ctx.tokens.clear()
+    yield from clear_tokens()
     ctx.sign_in.reset()
     ctx.auto_sign_in.reset()
     ctx.dispatch(HubEvent.SIGNED_OUT)

@@ -22,7 +22,7 @@ from ..types import (
 from .base import Flow, call, require
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def sign_up(

@@ -13,7 +13,7 @@ from ..types import MFAPreference
 from .base import Flow, call, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 _SETTINGS: dict[str, dict[str, bool]] = {
     "ENABLED": {"Enabled": True},

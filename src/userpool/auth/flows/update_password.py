@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .base import Flow, call, require, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def update_password(ctx: AuthContext, old_password: str, new_password: str) -> Flow[None]:

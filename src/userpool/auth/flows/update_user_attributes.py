@@ -21,7 +21,7 @@ from ..types import (
 from .base import Flow, call, require, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def update_user_attributes(

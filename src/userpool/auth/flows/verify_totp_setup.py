@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .base import Flow, call, require, require_tokens
 
 if TYPE_CHECKING:
-    from ..context import AuthContext
+    from ..state import AuthContext
 
 
 def verify_totp_setup(ctx: AuthContext, code: str, friendly_device_name: str | None = None) -> Flow[None]:

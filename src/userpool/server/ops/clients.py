@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from userpool.server import errors, pools
 from userpool.server.context import Context
-from userpool.server.db import AppClient
+from userpool.server.db import AppClient, UICustomization
+from userpool.server.ops.identity_providers import provider_names
 from userpool.server.ops.paging import page
+from userpool.server.ops.resource_servers import custom_scopes
 
 DEFAULT_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]
 _SETTINGS = (
@@ -27,6 +31,86 @@ _LIMITS = {
     "IdToken": (300, 86400),
     "RefreshToken": (3600, 315360000),
 }
+
+
+# OAuth 2.0 settings (managed login)
+STANDARD_SCOPES = frozenset({"openid", "email", "phone", "profile", "aws.cognito.signin.user.admin"})
+COGNITO_PROVIDER = "COGNITO"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*$")
+_FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "file", "vbscript", "blob"})
+
+
+def check_redirect_url(member: str, url: str) -> None:
+    """Cognito's rule for callback and sign-out URLs: absolute, https (plain http only for
+    localhost), or an app's own scheme (``myapp://callback``); never a fragment."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    ok = bool(_SCHEME.match(scheme)) and scheme not in _FORBIDDEN_SCHEMES and "#" not in url
+    if scheme == "https":
+        ok = ok and bool(parts.hostname)
+    elif scheme == "http":
+        ok = ok and parts.hostname in LOOPBACK_HOSTS
+    else:
+        ok = ok and bool(parts.netloc or parts.path)
+    if not ok:
+        raise errors.InvalidParameter(
+            f"Invalid {member} {url}: a URL must be absolute, use https (http only for localhost) and have no fragment."
+        )
+
+
+def _check_urls(settings: dict[str, Any]) -> None:
+    for member in ("CallbackURLs", "LogoutURLs"):
+        for url in settings.get(member) or []:
+            check_redirect_url(member, url)
+    default = settings.get("DefaultRedirectURI")
+    if default is not None:
+        check_redirect_url("DefaultRedirectURI", default)
+        if default not in (settings.get("CallbackURLs") or []):
+            raise errors.InvalidParameter("DefaultRedirectURI must be one of the CallbackURLs.")
+
+
+def _check_oauth_flows(settings: dict[str, Any], has_secret: bool) -> None:
+    flows = set(settings.get("AllowedOAuthFlows") or [])
+    if "client_credentials" in flows and flows & {"code", "implicit"}:
+        raise errors.InvalidOAuthFlow("client_credentials flow can not be selected along with code flow or implicit flow.")
+    if "client_credentials" in flows and not has_secret:
+        raise errors.InvalidOAuthFlow("client_credentials flow can not be selected if client does not have a client secret.")
+    if flows & {"code", "implicit"} and not settings.get("CallbackURLs"):
+        raise errors.InvalidOAuthFlow("CallbackUrls can not be empty when code flow or implicit flow is selected")
+    if settings.get("AllowedOAuthFlowsUserPoolClient"):
+        if not flows:
+            raise errors.InvalidOAuthFlow("AllowedOAuthFlows can not be empty when AllowedOAuthFlowsUserPoolClient is true.")
+        if not settings.get("AllowedOAuthScopes"):
+            raise errors.InvalidOAuthFlow("AllowedOAuthScopes can not be empty when AllowedOAuthFlowsUserPoolClient is true.")
+
+
+def _check_oauth_scopes(ctx: Context, pool_id: str, settings: dict[str, Any]) -> None:
+    scopes = settings.get("AllowedOAuthScopes") or []
+    if not scopes:
+        return
+    custom = custom_scopes(ctx.db, pool_id)
+    unknown = next((s for s in scopes if s not in STANDARD_SCOPES and s not in custom), None)
+    if unknown is not None:
+        raise errors.ScopeDoesNotExist(f"Invalid scope requested: {unknown}")
+    if "client_credentials" in (settings.get("AllowedOAuthFlows") or []) and any(s in STANDARD_SCOPES for s in scopes):
+        raise errors.InvalidOAuthFlow("client_credentials flow can only be used with custom scopes of a resource server.")
+
+
+def _check_identity_providers(ctx: Context, pool_id: str, settings: dict[str, Any]) -> None:
+    named = settings.get("SupportedIdentityProviders") or []
+    known = provider_names(ctx.db, pool_id) if any(n != COGNITO_PROVIDER for n in named) else set()
+    for name in named:
+        if name != COGNITO_PROVIDER and name not in known:
+            raise errors.InvalidParameter(f"The provider {name} does not exist for User Pool {pool_id}")
+
+
+def check_oauth_settings(ctx: Context, pool_id: str, settings: dict[str, Any], has_secret: bool) -> None:
+    """Cognito's rules for an app client's managed-login (OAuth 2.0) settings."""
+    _check_urls(settings)
+    _check_oauth_flows(settings, has_secret)
+    _check_oauth_scopes(ctx, pool_id, settings)
+    _check_identity_providers(ctx, pool_id, settings)
 
 
 def _check_flows(flows: list[str]) -> list[str]:
@@ -70,7 +154,7 @@ def _check_attributes(ctx: Context, pool_id: str, settings: dict[str, Any]) -> N
                 raise errors.InvalidParameter(f"Invalid {member[:-10].lower()} attributes specified while creating a client")
 
 
-def _settings(ctx: Context, pool_id: str, req: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+def _settings(ctx: Context, pool_id: str, req: dict[str, Any], base: dict[str, Any], has_secret: bool) -> dict[str, Any]:
     settings = copy.deepcopy(base)
     for k in _SETTINGS:
         if k in req:
@@ -93,6 +177,7 @@ def _settings(ctx: Context, pool_id: str, req: dict[str, Any], base: dict[str, A
         raise errors.InvalidParameter("AuthSessionValidity must be between 3 and 15 minutes.")
     _check_validity(settings)
     _check_attributes(ctx, pool_id, settings)
+    check_oauth_settings(ctx, pool_id, settings, has_secret)
     return settings
 
 
@@ -113,7 +198,7 @@ def _describe(ctx: Context, client: AppClient) -> dict[str, Any]:
 
 def create_user_pool_client(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    settings = _settings(ctx, pool.id, req, {})
+    settings = _settings(ctx, pool.id, req, {}, has_secret=bool(req.get("GenerateSecret")))
     client_id = pools.new_client_id()
     secret = pools.new_client_secret() if req.get("GenerateSecret") else None
     client = AppClient(
@@ -138,7 +223,7 @@ def update_user_pool_client(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
     """Like Cognito: members not named in the request go back to their defaults."""
     pools.get_pool(ctx.db, req["UserPoolId"])
     client = pools.get_client(ctx.db, req["ClientId"], req["UserPoolId"])
-    client.config = _settings(ctx, client.pool_id, req, {})
+    client.config = _settings(ctx, client.pool_id, req, {}, has_secret=client.secret_sealed is not None)
     if "ClientName" in req:
         client.name = req["ClientName"]
     client.modified_at = ctx.now
@@ -147,7 +232,10 @@ def update_user_pool_client(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 def delete_user_pool_client(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pools.get_pool(ctx.db, req["UserPoolId"])
-    ctx.db.delete(pools.get_client(ctx.db, req["ClientId"], req["UserPoolId"]))
+    client = pools.get_client(ctx.db, req["ClientId"], req["UserPoolId"])
+    # its own hosted-page look (its OAuth codes go with the client's foreign key)
+    ctx.db.execute(delete(UICustomization).where(UICustomization.pool_id == client.pool_id, UICustomization.client_id == client.id))
+    ctx.db.delete(client)
     return {}
 
 

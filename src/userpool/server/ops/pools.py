@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from userpool.server import errors, keys, pools
 from userpool.server.context import Context
 from userpool.server.db import AuthSession, UnknownUser, User, UserPool
+from userpool.server.ops.domains import pool_domains
 from userpool.server.ops.paging import page
 from userpool.server.passwords import DEFAULT_POLICY
 
@@ -84,6 +85,8 @@ def _describe(ctx: Context, pool: UserPool) -> dict[str, Any]:
             "EstimatedNumberOfUsers": count,
         }
     )
+    for domain in pool_domains(ctx.db, pool.id):  # managed login: the prefix and the custom domain
+        out["CustomDomain" if domain.custom else "Domain"] = domain.domain
     return out
 
 

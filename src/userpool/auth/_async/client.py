@@ -1,26 +1,28 @@
-"""``AsyncAuthClient``: the asyncio driver (httpx.AsyncClient) of the same sans-I/O flows.
+"""``AsyncAuthClient``: Amplify Auth v6's operations for one user pool app client.
 
-The flows are the ones :class:`~.client.AuthClient` runs; only the loop that feeds them
-differs (``await`` on the transport, and awaiting -- not blocking on -- a refresh led by
-another thread or task).
+Each public method builds the sans-I/O flow of the same name (``userpool.auth.flows.<name>``)
+and drives it: a :class:`~userpool.auth.flows.base.CognitoCall` goes over HTTP; a
+:class:`~userpool.auth.flows.base.NeedTokens` is answered by the token orchestrator (stored
+tokens, or the one refresh in flight); ``LoadTokens`` / ``SaveTokens`` / ``ClearTokens`` go
+to the token repository. Nothing here knows Cognito's semantics.
+
+The operations are defined once, in ``userpool/auth/_async/client.py``; ``_sync/client.py``
+is written from it by ``scripts/unasync.py`` (CI runs ``--check``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, Self, TypeVar
 
 import httpx
 
-from ._base import ClientBase, build_context
-from ._hub import Hub
-from .config import AuthConfig
-from .constants import AuthFlowType
-from .context import AuthContext, Clock
-from .errors import AuthError
-from .flows import (
+from .._hub import Hub
+from ..config import AuthConfig
+from ..constants import AuthFlowType
+from ..errors import AuthError
+from ..flows import (
     auto_sign_in,
     confirm_reset_password,
     confirm_sign_in,
@@ -45,12 +47,12 @@ from .flows import (
     update_user_attributes,
     verify_totp_setup,
 )
-from .flows.base import CognitoCall, Flow
-from .orchestrator import Join, Ready
-from .storage import TokenStore
-from .tokens import CognitoTokens
-from .transport import AsyncTransport
-from .types import (
+from ..flows.base import CognitoCall, Flow, LoadTokens, NeedTokens, SaveTokens, Step
+from ..state import AuthContext, Clock, build_context
+from ..storage import AsyncStorage
+from ..tokens import CognitoTokens
+from ..transport import AsyncTransport
+from ..types import (
     AuthSession,
     AuthUser,
     ClientMetadataOptions,
@@ -66,30 +68,22 @@ from .types import (
     TOTPSetupDetails,
     UpdateUserAttributeOutput,
 )
-
-if TYPE_CHECKING:
-    from .client import AuthClient
+from .orchestrator import AsyncTokenOrchestrator
 
 T = TypeVar("T")
+#: Options may be given as the dataclass or as a mapping (snake_case or Amplify's camelCase).
 Options = Mapping[str, Any]
 
 
-def _waker(future: asyncio.Future[None]) -> Callable[[], None]:
-    """Resolve ``future`` from whichever thread finishes the refresh."""
-    loop = future.get_loop()
+class AsyncAuthClient:
+    """Amplify Auth v6 for one user pool app client.
 
-    def resolve() -> None:
-        if not future.done():
-            future.set_result(None)
-
-    def wake() -> None:
-        loop.call_soon_threadsafe(resolve)
-
-    return wake
-
-
-class AsyncAuthClient(ClientBase):
-    """Amplify Auth v6 for one user pool app client, ``async`` calls."""
+    Give the pool and app client (``user_pool_id=``, ``client_id=``, ``client_secret=``,
+    ``endpoint=``, ``region=``), an Amplify Gen 2 ``outputs=`` file, or an :class:`AuthConfig`.
+    ``storage=`` holds the session (``MemoryStore`` by default), ``hub=`` receives Amplify's
+    Hub events, ``clock=`` is "now" in seconds. Clients built with ``context=`` another
+    client's ``context`` share its session, sign-in state and in-flight refresh.
+    """
 
     def __init__(
         self,
@@ -101,7 +95,7 @@ class AsyncAuthClient(ClientBase):
         endpoint: str | None = None,
         region: str | None = None,
         outputs: str | os.PathLike[str] | Mapping[str, Any] | None = None,
-        storage: TokenStore | None = None,
+        storage: AsyncStorage | None = None,
         hub: Hub | None = None,
         clock: Clock | None = None,
         auth_flow_type: AuthFlowType | str | None = None,
@@ -122,7 +116,21 @@ class AsyncAuthClient(ClientBase):
             auth_flow_type=auth_flow_type,
         )
         self._transport = AsyncTransport(self._ctx.config.resolved_endpoint, http_client)
-        self._sync: AuthClient | None = None
+        self._tokens = self._ctx.async_tokens
+        self._orchestrator = AsyncTokenOrchestrator(self._tokens, self._ctx.clock, self._refresh, self._ctx.refresh)
+
+    @property
+    def config(self) -> AuthConfig:
+        return self._ctx.config
+
+    @property
+    def context(self) -> AuthContext:
+        """What this client works on; pass it as ``context=`` to share the session."""
+        return self._ctx
+
+    @property
+    def hub(self) -> Hub:
+        return self._ctx.hub
 
     # ------------------------------------------------------------ driver
 
@@ -131,10 +139,7 @@ class AsyncAuthClient(ClientBase):
             step = next(flow)
             while True:
                 try:
-                    if isinstance(step, CognitoCall):
-                        result: Any = await self._transport.send(step)
-                    else:
-                        result = await self._tokens(step.force_refresh)
+                    result = await self._answer(step)
                 except AuthError as error:
                     step = flow.throw(error)
                 else:
@@ -144,40 +149,22 @@ class AsyncAuthClient(ClientBase):
         finally:
             flow.close()  # an abandoned flow (error, cancellation) ends here, not at GC time
 
-    async def _tokens(self, force_refresh: bool) -> CognitoTokens | None:
-        orchestrator = self._ctx.orchestrator
-        while True:
-            decision = orchestrator.begin(force_refresh)
-            if isinstance(decision, Ready):
-                return decision.tokens
-            inflight = decision.inflight
-            if isinstance(decision, Join):
-                woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                if orchestrator.add_done_callback(inflight, _waker(woken)):
-                    await woken
-                try:
-                    return inflight.outcome()
-                except asyncio.CancelledError:
-                    continue  # the leading task was cancelled, not us: try again
-            try:
-                fresh = await self._run(refresh_tokens.refresh_tokens(self._ctx, inflight.tokens))
-            except BaseException as error:
-                orchestrator.finish(inflight, error=error)
-                raise
-            orchestrator.finish(inflight, result=fresh)
-            return fresh
+    async def _answer(self, step: Step) -> Any:
+        if isinstance(step, NeedTokens):  # the hot path (fetch_auth_session) first
+            return await self._orchestrator.get_tokens(step.force_refresh)
+        if isinstance(step, CognitoCall):
+            return await self._transport.send(step)
+        if isinstance(step, LoadTokens):
+            return await self._tokens.load()
+        if isinstance(step, SaveTokens):
+            return await self._tokens.save(step.tokens)
+        return await self._tokens.clear()
 
-    @property
-    def sync(self) -> AuthClient:
-        """An :class:`AuthClient` on the same session, sign-in state and refresh."""
-        if self._sync is None:
-            from .client import AuthClient
-
-            self._sync = AuthClient(context=self._ctx)
-            self._sync._aio = self
-        return self._sync
+    async def _refresh(self, tokens: CognitoTokens) -> CognitoTokens | None:
+        return await self._run(refresh_tokens.refresh_tokens(self._ctx, tokens))
 
     async def aclose(self) -> None:
+        """Close the HTTP connections this client opened (not an ``http_client`` it was given)."""
         await self._transport.aclose()
 
     async def __aenter__(self) -> Self:
@@ -186,46 +173,69 @@ class AsyncAuthClient(ClientBase):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    # ------------------------------------------------------------ operations
+    # ------------------------------------------------------------ sign-in and session
 
     async def sign_in(
         self, username: str, password: str | None = None, options: SignInOptions | Options | None = None
     ) -> SignInOutput:
+        """Amplify's ``signIn``: start a sign-in; ``is_signed_in`` or the ``next_step`` to answer.
+
+        ``options.auth_flow_type`` picks USER_SRP_AUTH (default), USER_PASSWORD_AUTH,
+        CUSTOM_WITH_SRP or CUSTOM_WITHOUT_SRP. Raises ``UserAlreadyAuthenticatedException``
+        while a session exists.
+        """
         return await self._run(sign_in.sign_in(self._ctx, username, password, options))
 
     async def confirm_sign_in(
         self, challenge_response: str, options: ConfirmSignInOptions | Options | None = None
     ) -> SignInOutput:
+        """Amplify's ``confirmSignIn``: answer the current ``next_step`` (code, MFA type, password ...)."""
         return await self._run(confirm_sign_in.confirm_sign_in(self._ctx, challenge_response, options))
 
     async def fetch_auth_session(self, force_refresh: bool = False) -> AuthSession:
+        """Amplify's ``fetchAuthSession``: the session's tokens, refreshed when they expire within 5 s.
+
+        Concurrent callers share one refresh; a dead refresh token ends the session
+        (``tokens=None``).
+        """
         return await self._run(fetch_auth_session.fetch_auth_session(self._ctx, force_refresh))
 
     async def get_current_user(self) -> AuthUser:
+        """Amplify's ``getCurrentUser``: username, user id (sub) and sign-in details of the session."""
         return await self._run(get_current_user.get_current_user(self._ctx))
 
     async def sign_out(self, global_sign_out: bool = False) -> None:
+        """Amplify's ``signOut``: revoke this session (``global_sign_out``: every session) and forget it."""
         return await self._run(sign_out.sign_out(self._ctx, global_sign_out))
 
+    # ------------------------------------------------------------ sign-up
+
     async def sign_up(self, username: str, password: str, options: SignUpOptions | Options | None = None) -> SignUpOutput:
+        """Amplify's ``signUp`` (SignUp); ``options.auto_sign_in`` signs in once confirmed."""
         return await self._run(sign_up.sign_up(self._ctx, username, password, options))
 
     async def confirm_sign_up(
         self, username: str, confirmation_code: str, options: ClientMetadataOptions | Options | None = None
     ) -> SignUpOutput:
+        """Amplify's ``confirmSignUp`` (ConfirmSignUp); next step COMPLETE_AUTO_SIGN_IN when armed."""
         return await self._run(confirm_sign_up.confirm_sign_up(self._ctx, username, confirmation_code, options))
 
     async def resend_sign_up_code(
         self, username: str, options: ClientMetadataOptions | Options | None = None
     ) -> CodeDeliveryDetails:
+        """Amplify's ``resendSignUpCode`` (ResendConfirmationCode): where the new code went."""
         return await self._run(resend_sign_up_code.resend_sign_up_code(self._ctx, username, options))
 
     async def auto_sign_in(self) -> SignInOutput:
+        """Amplify's ``autoSignIn``: sign in the user ``sign_up`` armed and ``confirm_sign_up`` confirmed."""
         return await self._run(auto_sign_in.auto_sign_in(self._ctx))
+
+    # ------------------------------------------------------------ passwords
 
     async def reset_password(
         self, username: str, options: ClientMetadataOptions | Options | None = None
     ) -> ResetPasswordOutput:
+        """Amplify's ``resetPassword`` (ForgotPassword): where the code went, for the next step."""
         return await self._run(reset_password.reset_password(self._ctx, username, options))
 
     async def confirm_reset_password(
@@ -235,6 +245,7 @@ class AsyncAuthClient(ClientBase):
         new_password: str,
         options: ClientMetadataOptions | Options | None = None,
     ) -> None:
+        """Amplify's ``confirmResetPassword`` (ConfirmForgotPassword): the code and the new password."""
         return await self._run(
             confirm_reset_password.confirm_reset_password(
                 self._ctx, username, confirmation_code, new_password, options
@@ -242,22 +253,29 @@ class AsyncAuthClient(ClientBase):
         )
 
     async def update_password(self, old_password: str, new_password: str) -> None:
+        """Amplify's ``updatePassword`` (ChangePassword) for the signed-in user."""
         return await self._run(update_password.update_password(self._ctx, old_password, new_password))
 
+    # ------------------------------------------------------------ attributes
+
     async def fetch_user_attributes(self) -> dict[str, str]:
+        """Amplify's ``fetchUserAttributes`` (GetUser): the signed-in user's attributes."""
         return await self._run(fetch_user_attributes.fetch_user_attributes(self._ctx))
 
     async def update_user_attributes(
         self, user_attributes: Mapping[str, str], options: ClientMetadataOptions | Options | None = None
     ) -> dict[str, UpdateUserAttributeOutput]:
+        """Amplify's ``updateUserAttributes``: per attribute, done or the code to confirm it with."""
         return await self._run(update_user_attributes.update_user_attributes(self._ctx, user_attributes, options))
 
     async def delete_user_attributes(self, user_attribute_keys: Iterable[str]) -> None:
+        """Amplify's ``deleteUserAttributes`` (DeleteUserAttributes) by name."""
         return await self._run(delete_user_attributes.delete_user_attributes(self._ctx, user_attribute_keys))
 
     async def send_user_attribute_verification_code(
         self, user_attribute_key: str, options: ClientMetadataOptions | Options | None = None
     ) -> CodeDeliveryDetails:
+        """Amplify's ``sendUserAttributeVerificationCode`` (GetUserAttributeVerificationCode)."""
         return await self._run(
             send_user_attribute_verification_code.send_user_attribute_verification_code(
                 self._ctx, user_attribute_key, options
@@ -265,12 +283,19 @@ class AsyncAuthClient(ClientBase):
         )
 
     async def confirm_user_attribute(self, user_attribute_key: str, confirmation_code: str) -> None:
-        return await self._run(confirm_user_attribute.confirm_user_attribute(self._ctx, user_attribute_key, confirmation_code))
+        """Amplify's ``confirmUserAttribute`` (VerifyUserAttribute) with the code."""
+        return await self._run(
+            confirm_user_attribute.confirm_user_attribute(self._ctx, user_attribute_key, confirmation_code)
+        )
+
+    # ------------------------------------------------------------ MFA
 
     async def set_up_totp(self) -> TOTPSetupDetails:
+        """Amplify's ``setUpTOTP`` (AssociateSoftwareToken): the secret, and ``get_setup_uri(app)``."""
         return await self._run(set_up_totp.set_up_totp(self._ctx))
 
     async def verify_totp_setup(self, code: str, friendly_device_name: str | None = None) -> None:
+        """Amplify's ``verifyTOTPSetup`` (VerifySoftwareToken): a code from the authenticator app."""
         return await self._run(verify_totp_setup.verify_totp_setup(self._ctx, code, friendly_device_name))
 
     async def update_mfa_preference(
@@ -279,10 +304,15 @@ class AsyncAuthClient(ClientBase):
         totp: MFAPreference | None = None,
         email: MFAPreference | None = None,
     ) -> None:
+        """Amplify's ``updateMFAPreference`` (SetUserMFAPreference); None leaves a factor as it is."""
         return await self._run(update_mfa_preference.update_mfa_preference(self._ctx, sms, totp, email))
 
     async def fetch_mfa_preference(self) -> FetchMFAPreferenceOutput:
+        """Amplify's ``fetchMFAPreference`` (GetUser): the enabled and preferred MFA types."""
         return await self._run(fetch_mfa_preference.fetch_mfa_preference(self._ctx))
 
+    # ------------------------------------------------------------ account
+
     async def delete_user(self) -> None:
+        """Amplify's ``deleteUser`` (DeleteUser); the local session ends (``signedOut``)."""
         return await self._run(delete_user.delete_user(self._ctx))

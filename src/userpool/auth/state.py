@@ -1,24 +1,30 @@
-"""The state one client (sync and async alike) works on.
+"""The state one client (sync and async alike) works on: ``AuthContext``.
 
-``AuthContext`` gathers what the sans-I/O flows read and change: configuration, the token
-repository, the in-flight sign-in (Amplify's ``signInStore``), the pending auto sign-in,
-the Hub, the clock, and the refresh de-duplicator shared by every driver of this context.
+``AuthContext`` gathers what the sans-I/O flows read and change: configuration, the in-flight
+sign-in (Amplify's ``signInStore``), the pending auto sign-in, the Hub and the clock; and what
+every driver built on it shares: the token store (as a blocking and an awaitable repository)
+and the one refresh in flight (:class:`~.shared_refresh.SharedRefresh`). Two clients built on
+the same context -- ``AsyncAuthClient(context=client.context)`` -- share one session.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import srp
+from ._async.token_repository import AsyncTokenRepository
 from ._hub import Hub, HubPayload
+from ._hub import hub as default_hub
+from ._sync.token_repository import TokenRepository
 from .config import AuthConfig
 from .constants import AUTH_CHANNEL, AuthFlowType, HubEvent
-from .orchestrator import TokenOrchestrator
-from .storage import TokenStore
-from .tokens import TokenRepository
+from .errors import AuthConfigException
+from .shared_refresh import SharedRefresh
+from .storage import AsyncStorage, MemoryStore, async_view, blocking_view
 from .types import SignInDetails
 
 Clock = Callable[[], float]
@@ -81,25 +87,41 @@ class AutoSignInState:
 
 
 class AuthContext:
+    """One pool/app client's session and sign-in state, shared by the drivers built on it."""
+
     def __init__(
         self,
         config: AuthConfig,
-        store: TokenStore,
+        store: AsyncStorage,
         hub: Hub,
         clock: Clock | None = None,
         srp_ephemeral: Callable[[], srp.ClientEphemeral] | None = None,
     ) -> None:
         self.config = config
         self.store = store
-        self.tokens = TokenRepository(store, config.storage_key)
+        blocking = blocking_view(store)
+        self._tokens = TokenRepository(blocking, config.storage_key) if blocking is not None else None
+        #: The session for the async driver: never blocks its event loop.
+        self.async_tokens = AsyncTokenRepository(async_view(store), config.storage_key)
         self.hub = hub
         self.clock: Clock = clock or time.time
         self.srp_ephemeral: Callable[[], srp.ClientEphemeral] = srp_ephemeral or srp.client_ephemeral
         self.sign_in = SignInState()
         self.auto_sign_in = AutoSignInState()
-        self.orchestrator = TokenOrchestrator(self)
+        #: The refresh in flight, one for every driver (thread or task) of this context.
+        self.refresh = SharedRefresh()
         #: None until known; False once the service refused GetTokensFromRefreshToken.
         self.get_tokens_from_refresh_token: bool | None = None
+
+    @property
+    def tokens(self) -> TokenRepository:
+        """The session for blocking callers (the sync driver, the CLI, the legacy facade)."""
+        if self._tokens is None:
+            raise AuthConfigException(
+                "This context's store is asynchronous: use AsyncAuthClient, or a blocking TokenStore.",
+                name="AuthConfigException",
+            )
+        return self._tokens
 
     def now(self) -> float:
         return self.clock()
@@ -110,3 +132,36 @@ class AuthContext:
     def secret_hash(self, username: str) -> str | None:
         cfg = self.config
         return srp.secret_hash(cfg.client_secret, username, cfg.client_id) if cfg.client_secret else None
+
+
+def build_context(
+    config: AuthConfig | None = None,
+    *,
+    user_pool_id: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    endpoint: str | None = None,
+    region: str | None = None,
+    outputs: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    storage: AsyncStorage | None = None,
+    hub: Hub | None = None,
+    clock: Clock | None = None,
+    auth_flow_type: AuthFlowType | str | None = None,
+) -> AuthContext:
+    """A client's context from its constructor's arguments (or an ``AuthConfig``)."""
+    if config is None:
+        extra: dict[str, Any] = {"auth_flow_type": auth_flow_type} if auth_flow_type else {}
+        if outputs is not None:
+            config = AuthConfig.from_outputs(
+                outputs, client_secret=client_secret, endpoint=endpoint, region=region, **extra
+            )
+        else:
+            config = AuthConfig(
+                user_pool_id=user_pool_id or "",
+                client_id=client_id or "",
+                client_secret=client_secret,
+                endpoint=endpoint,
+                region=region,
+                **extra,
+            )
+    return AuthContext(config, storage if storage is not None else MemoryStore(), hub or default_hub, clock)

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
+from ._async.client import AsyncAuthClient
+from ._sync.client import AuthClient
+from .default_client import get_default_client
 from .errors import UserUnAuthenticatedException
-
-if TYPE_CHECKING:
-    from .async_client import AsyncAuthClient
-    from .client import AuthClient
 
 
 @dataclass(frozen=True)
@@ -57,29 +56,33 @@ def _access_token(session: Any) -> str | None:
     return str(session.tokens.access_token) if session.tokens is not None else None
 
 
-def _default_client() -> AuthClient:
-    from . import get_default_client
-
-    return get_default_client()
-
-
 class BearerAuth(httpx.Auth):
-    """``httpx.get(url, auth=BearerAuth())``; give ``client=`` for a non-default pool."""
+    """``httpx.get(url, auth=BearerAuth())``; give ``client=`` for a non-default pool.
+
+    Either client works with either kind of ``httpx`` client: the other driver is built on
+    the given client's context, so both read one session and share one refresh.
+    """
 
     def __init__(self, client: AuthClient | AsyncAuthClient | None = None) -> None:
         self._client = client
+        self._sync_twin: AuthClient | None = None
+        self._async_twin: AsyncAuthClient | None = None
 
     def _sync(self) -> AuthClient:
-        from .async_client import AsyncAuthClient
-
-        client = self._client or _default_client()
-        return client.sync if isinstance(client, AsyncAuthClient) else client
+        client = self._client or get_default_client()
+        if isinstance(client, AuthClient):
+            return client
+        if self._sync_twin is None or self._sync_twin.context is not client.context:
+            self._sync_twin = AuthClient(context=client.context)
+        return self._sync_twin
 
     def _async(self) -> AsyncAuthClient:
-        from .async_client import AsyncAuthClient
-
-        client = self._client or _default_client()
-        return client if isinstance(client, AsyncAuthClient) else client.aio
+        client = self._client or get_default_client()
+        if isinstance(client, AsyncAuthClient):
+            return client
+        if self._async_twin is None or self._async_twin.context is not client.context:
+            self._async_twin = AsyncAuthClient(context=client.context)
+        return self._async_twin
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         client = self._sync()
@@ -117,7 +120,7 @@ class RequestsBearerAuth:
         self._client = client
 
     def __call__(self, request: Any) -> Any:
-        client = self._client or _default_client()
+        client = self._client or get_default_client()
         flow = bearer_flow(request)
         step = next(flow)  # the first token
         step = flow.send(_access_token(client.fetch_auth_session(force_refresh=step.force_refresh)))
