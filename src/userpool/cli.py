@@ -23,6 +23,30 @@ app.add_typer(users_app, name="users")
 
 def _logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic's INFO lines at every start ("setup plugin ..." seven times, "Context impl",
+    # "Will assume transactional DDL") say nothing to an operator; a migration that runs
+    # ("Running upgrade 0001 -> 0002") still is logged.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").addFilter(_migrations_run)
+
+
+def _migrations_run(record: logging.LogRecord) -> bool:
+    return record.levelno > logging.INFO or str(record.msg).startswith("Running ")
+
+
+def _metrics_dir(data_dir: Path) -> None:
+    """Several workers: prometheus-client's multiprocess mode, in a directory emptied at each
+    start (counts of an earlier run are not this one's; metrics.py)."""
+    import shutil
+
+    from userpool.server.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        return  # the operator chose one
+    path = data_dir / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(mode=0o700)
+    os.environ[MULTIPROC_ENV] = str(path)
 
 
 @app.command()
@@ -36,7 +60,10 @@ def serve(
     public_url: Annotated[str | None, typer.Option(help="The URL clients reach this server at.")] = None,
     workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL for more than one).")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
-    rate_limits: Annotated[str, typer.Option(help="'default' (Cognito's quotas per pool), 'off', or a JSON file.")] = "default",
+    rate_limits: Annotated[str, typer.Option(help="'default' (per-address and per-user limits on sign-in, codes and recovery), "
+                                                  "'cognito' (and Cognito's quotas per pool), 'off', or a JSON file.")] = "default",
+    metrics: Annotated[str, typer.Option(help="Who may GET /metrics: 'loopback', 'open' or 'off'.",
+                                         envvar="USERPOOL_METRICS")] = "loopback",
     email_sender: Annotated[str, typer.Option(help="'outbox' (DATA_DIR/outbox.jsonl) or 'smtp'.",
                                               envvar="USERPOOL_EMAIL_SENDER")] = "outbox",
     smtp_url: Annotated[str | None, typer.Option(help="smtp://user:pass@host:587?starttls=true&from=... or smtps://...",
@@ -57,6 +84,8 @@ def serve(
     if workers > 1 and not (database or "").startswith("postgresql"):
         raise typer.BadParameter("--workers above 1 needs --database postgresql://...")
     rate_limits = _rate_limits(rate_limits)
+    if metrics not in ("loopback", "open", "off"):
+        raise typer.BadParameter("--metrics must be 'loopback', 'open' or 'off'")
     if email_sender not in ("outbox", "smtp"):
         raise typer.BadParameter("--email-sender must be 'outbox' or 'smtp'")
     if email_sender == "smtp" and not smtp_url:
@@ -64,7 +93,7 @@ def serve(
     _logging()
     config = ServerConfig(
         data_dir=data_dir.resolve(), database_url=database, host=host, port=port, region=region,
-        issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits,
+        issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits, metrics=metrics,
         email_sender=email_sender, smtp_url=smtp_url, sms_webhook=sms_webhook, trigger_timeout=trigger_timeout,
     )
     try:  # a malformed SMTP URL or SMS webhook is a usage error, not a crash in a worker
@@ -75,6 +104,8 @@ def serve(
         raise typer.BadParameter(str(exc)) from None
     prepare(config)
     os.environ.update(config.to_env())
+    if workers > 1:
+        _metrics_dir(config.data_dir)
     typer.echo(f"userpool serving on {config.base_url} (data: {config.data_dir})", err=True)
     uvicorn.run(
         "userpool.server.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -147,7 +178,7 @@ def users_export(
 def _rate_limits(spec: str) -> str:
     from userpool.server import ratelimit
 
-    if spec not in ("default", "off"):
+    if spec not in ratelimit.MODES:
         spec = str(Path(spec).resolve())
     try:
         ratelimit.parse(spec)

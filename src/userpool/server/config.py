@@ -23,7 +23,8 @@ class ServerConfig:
     smtp_url: str | None = None  # smtp://user:pass@host:port?starttls=true&from=...; smtps:// for TLS
     sms_webhook: str | None = None
     trigger_timeout: float = 5.0  # seconds a Lambda-style trigger may take (Cognito's limit)
-    rate_limits: str = "default"  # "default" (Cognito's quotas per pool), "off", or a JSON file (ratelimit.py)
+    rate_limits: str = "default"  # "default" (guessing limits), "cognito" (+ Cognito's quotas), "off", or a JSON file
+    metrics: str = "loopback"  # who may GET /metrics: "loopback", "open" or "off" (metrics.py)
 
     _ENV: ClassVar[dict[str, str]] = {
         "data_dir": "USERPOOL_DATA_DIR",
@@ -38,6 +39,7 @@ class ServerConfig:
         "sms_webhook": "USERPOOL_SMS_WEBHOOK",
         "trigger_timeout": "USERPOOL_TRIGGER_TIMEOUT",
         "rate_limits": "USERPOOL_RATE_LIMITS",
+        "metrics": "USERPOOL_METRICS",
     }
 
     def to_env(self) -> dict[str, str]:
@@ -65,6 +67,7 @@ class ServerConfig:
             sms_webhook=env.get("USERPOOL_SMS_WEBHOOK") or None,
             trigger_timeout=float(env.get("USERPOOL_TRIGGER_TIMEOUT") or 5.0),
             rate_limits=env.get("USERPOOL_RATE_LIMITS") or "default",
+            metrics=env.get("USERPOOL_METRICS") or "loopback",
         )
 
     @property
