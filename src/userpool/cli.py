@@ -140,9 +140,15 @@ def db_upgrade(
 
 
 def _database(data_dir: Path, database: str | None) -> Database:
+    """An existing server's database. A command that reads (or acts on a pool of) a database
+    never creates one: a mistyped or forgotten ``--data-dir`` would otherwise make an empty
+    database where the command runs and answer from it ("no such pool", an empty CSV)."""
     from userpool.server.db import Database, sqlite_url
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if database is None and not (data_dir / "userpool.db").is_file():
+        typer.echo(f"error: no userpool database in {data_dir.resolve()}; pass the server's --data-dir "
+                   "(or --database for PostgreSQL)", err=True)
+        raise typer.Exit(1)
     db = Database(database or sqlite_url(data_dir.resolve()))
     db.upgrade()
     return db
@@ -195,6 +201,13 @@ DataDir = Annotated[Path, typer.Option(help="The server's data directory.")]
 DatabaseUrl = Annotated[str | None, typer.Option(help="Database URL (default: SQLite in the data dir).")]
 
 
+def _date(epoch: float) -> str:
+    """A stored time as an ISO 8601 UTC date (``2026-12-02T15:04:05Z``)."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _key_admin(data_dir: Path, database: str | None, action: object) -> None:
     import time
 
@@ -216,8 +229,9 @@ def keys_list(pool: Annotated[str, typer.Option(help="User pool id.")], data_dir
     from userpool.server import keyadmin
 
     def run(db: Any, sealer: Any, now: float) -> None:
+        typer.echo("KID\tSTATUS\tCREATED\tRETIRE AFTER")
         for k in keyadmin.list_keys(db, pool):
-            typer.echo(f"{k.kid}\t{k.status}\t{int(k.created_at)}\t{int(k.retire_after) if k.retire_after else '-'}")
+            typer.echo(f"{k.kid}\t{k.status}\t{_date(k.created_at)}\t{_date(k.retire_after) if k.retire_after else '-'}")
 
     _key_admin(data_dir, database, run)
 

@@ -136,8 +136,8 @@ def test_presigned_url_is_checked_and_job_states_are_enforced(server, pool):
 def _uploaded_pending_job(srv: RunningServer, tmp_path: Any, rows: int) -> tuple[dict[str, Any], Any, str]:
     """A job with ``rows`` users uploaded and marked Pending in the database, but no runner
     started: the test decides when (and whether) one runs. Returns (pool, database, job id)."""
-    from userpool.server.import_jobs import runner as imports
     from userpool.server.db import Database, ImportJob, sqlite_url
+    from userpool.server.import_jobs import runner as imports
 
     pool = create_pool(srv)
     header = ["cognito:username", "email", "email_verified", "cognito:mfa_enabled"]
