@@ -188,7 +188,7 @@ class Api:
         ready = await run_in_threadpool(health.readiness, self.state.database.engine)
         return JSONResponse(ready.body(), status_code=200 if ready.ready else 503, headers={"Cache-Control": "no-store"})
 
-    async def metrics(self, request: Request) -> Response:
+    async def scrape_metrics(self, request: Request) -> Response:
         if not metrics.may_read(self.state.config.metrics, request.client.host if request.client else None):
             return PlainTextResponse("Not Found", status_code=404)  # as if there were no such route
         return Response(await run_in_threadpool(metrics.scrape), media_type=metrics.CONTENT_TYPE)
@@ -251,7 +251,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/", api.health, methods=["GET"]),
         Route("/healthz", api.health, methods=["GET"]),  # the process is up (health.py)
         Route("/readyz", api.readyz, methods=["GET"]),  # the database answers, migrations are current
-        Route("/metrics", api.metrics, methods=["GET"]),  # Prometheus' text format (metrics.py)
+        Route("/metrics", api.scrape_metrics, methods=["GET"]),  # Prometheus' text format (metrics.py)
         Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
         Route("/import/{job_id}", api.import_upload, methods=["PUT"]),  # import jobs' PreSignedUrl

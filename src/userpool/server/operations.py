@@ -72,7 +72,7 @@ HANDLERS: dict[str, Handler] = {
     "AdminRemoveUserFromGroup": groups.admin_remove_user_from_group,
     "AdminListGroupsForUser": groups.admin_list_groups_for_user,
     "ListUsersInGroup": groups.list_users_in_group,
-    # signing in
+    # signing in (which AuthFlow and which challenge: signin/tables.py FLOWS, ADMIN_FLOWS, CHALLENGES)
     "InitiateAuth": auth.initiate_auth,
     "AdminInitiateAuth": auth.admin_initiate_auth,
     "RespondToAuthChallenge": auth.respond_to_auth_challenge,
