@@ -45,7 +45,7 @@ REQUESTS = Counter("userpool_requests", "Wire API requests, by operation and out
 LATENCY = Histogram("userpool_request_duration_seconds", "Wire API request duration, as the caller sees it.", ["operation"],
                     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 SIGN_INS = Counter("userpool_sign_ins", "Sign-ins that reached a verdict: success (tokens issued) or failure.", ["outcome"])
-LOCKOUTS = Counter("userpool_lockouts", "Users locked out after repeated failed sign-ins.")
+LOCKOUTS = Counter("userpool_lockouts", "Lockouts after repeated failed sign-ins (of known and unknown names alike).")
 REFRESHES = Counter("userpool_token_refreshes", "Refresh-token requests (REFRESH_TOKEN_AUTH, GetTokensFromRefreshToken).",
                     ["outcome"])
 RATE_LIMITED = Counter("userpool_rate_limited_requests", "Requests refused with TooManyRequestsException, by rule.", ["rule"])
