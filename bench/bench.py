@@ -134,15 +134,16 @@ def boto_admin(url: str, key: str = "bench", secret: str = "bench-secret") -> An
                         aws_secret_access_key=secret, config=Config(retries={"max_attempts": 2}))
 
 
-def start_userpool(work: Path, label: str, database: str | None = None, workers: int = 1, extra_env: dict[str, str] | None = None) -> Target:
+def start_userpool(work: Path, label: str, database: str | None = None, workers: int = 1, extra_env: dict[str, str] | None = None,
+                   rate_limits: str = "off") -> Target:
     data = work / f"userpool-{label}"
     data.mkdir(parents=True, exist_ok=True)
     port = free_port()
     cmd = [sys.executable, "-m", "userpool", "serve", "--port", str(port), "--data-dir", str(data), "--workers", str(workers),
-           "--rate-limits", "off"]  # capacity, not Cognito's quotas, is what is measured
+           "--rate-limits", rate_limits]  # capacity, not a rate limit, is what is measured (bench/rate_limits.py compares)
     if database:
         cmd += ["--database", database]
-    env = {**os.environ, "USERPOOL_RATE_LIMITS": "off", **(extra_env or {})}
+    env = {**os.environ, "USERPOOL_RATE_LIMITS": rate_limits, **(extra_env or {})}
     log = open(data / "server.log", "ab")  # noqa: SIM115 - held by the server process
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"

@@ -55,8 +55,8 @@ class RunningServer:
         self.port = free_port()
         self.extra_args = list(extra_args)
         if "--rate-limits" not in self.extra_args:
-            # Suites make hundreds of calls a second on one pool, far above Cognito's quotas (the
-            # server's default); tests/hardening/test_rate_limits.py starts servers with limits.
+            # Suites sign the same users in many times a minute, far above the default guessing
+            # limits; tests/hardening/test_rate_limits.py starts servers with limits.
             self.extra_args += ["--rate-limits", "off"]
         self.env = env or {}
         self.proc: subprocess.Popen[bytes] | None = None

@@ -23,6 +23,52 @@ app.add_typer(users_app, name="users")
 
 def _logging(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic's INFO lines at every start ("setup plugin ..." seven times, "Context impl",
+    # "Will assume transactional DDL") say nothing to an operator; a migration that runs
+    # ("Running upgrade 0001 -> 0002") still is logged.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").addFilter(_migrations_run)
+
+
+def _migrations_run(record: logging.LogRecord) -> bool:
+    return record.levelno > logging.INFO or str(record.msg).startswith("Running ")
+
+
+def _metrics_dir(data_dir: Path) -> None:
+    """Several workers: prometheus-client's multiprocess mode, in a directory emptied at each
+    start (counts of an earlier run are not this one's; metrics.py)."""
+    import shutil
+
+    from userpool.server.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        return  # the operator chose one
+    path = data_dir / "metrics"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(mode=0o700)
+    os.environ[MULTIPROC_ENV] = str(path)
+
+
+def _check_serve_options(
+    issuer_style: str, workers: int, database: str | None, metrics: str, email_sender: str, smtp_url: str | None,
+    tls_cert: Path | None, tls_key: Path | None, tls_self_signed: bool,
+) -> None:
+    """Usage errors in `serve`'s options, reported before anything is started."""
+    if issuer_style not in ("self", "aws"):
+        raise typer.BadParameter("--issuer-style must be 'self' or 'aws'")
+    if workers > 1 and not (database or "").startswith("postgresql"):
+        raise typer.BadParameter("--workers above 1 needs --database postgresql://...")
+    if metrics not in ("loopback", "open", "off"):
+        raise typer.BadParameter("--metrics must be 'loopback', 'open' or 'off'")
+    if email_sender not in ("outbox", "smtp"):
+        raise typer.BadParameter("--email-sender must be 'outbox' or 'smtp'")
+    if email_sender == "smtp" and not smtp_url:
+        raise typer.BadParameter("--email-sender smtp needs --smtp-url")
+    if (tls_cert is None) != (tls_key is None) or (tls_self_signed and tls_cert is not None):
+        raise typer.BadParameter("give --tls-cert and --tls-key together, or --tls-self-signed alone")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"--tls-cert/--tls-key: {path} is not a file")
 
 
 @app.command()
@@ -36,7 +82,10 @@ def serve(
     public_url: Annotated[str | None, typer.Option(help="The URL clients reach this server at.")] = None,
     workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL for more than one).")] = 1,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
-    rate_limits: Annotated[str, typer.Option(help="'default' (Cognito's quotas per pool), 'off', or a JSON file.")] = "default",
+    rate_limits: Annotated[str, typer.Option(help="'default' (per-address and per-user limits on sign-in, codes and recovery), "
+                                                  "'cognito' (and Cognito's quotas per pool), 'off', or a JSON file.")] = "default",
+    metrics: Annotated[str, typer.Option(help="Who may GET /metrics: 'loopback', 'open' or 'off'.",
+                                         envvar="USERPOOL_METRICS")] = "loopback",
     email_sender: Annotated[str, typer.Option(help="'outbox' (DATA_DIR/outbox.jsonl) or 'smtp'.",
                                               envvar="USERPOOL_EMAIL_SENDER")] = "outbox",
     smtp_url: Annotated[str | None, typer.Option(help="smtp://user:pass@host:587?starttls=true&from=... or smtps://...",
@@ -63,24 +112,12 @@ def serve(
     from userpool.server.bootstrap import prepare
     from userpool.server.config import ServerConfig
 
-    if issuer_style not in ("self", "aws"):
-        raise typer.BadParameter("--issuer-style must be 'self' or 'aws'")
-    if workers > 1 and not (database or "").startswith("postgresql"):
-        raise typer.BadParameter("--workers above 1 needs --database postgresql://...")
+    _check_serve_options(issuer_style, workers, database, metrics, email_sender, smtp_url, tls_cert, tls_key, tls_self_signed)
     rate_limits = _rate_limits(rate_limits)
-    if email_sender not in ("outbox", "smtp"):
-        raise typer.BadParameter("--email-sender must be 'outbox' or 'smtp'")
-    if email_sender == "smtp" and not smtp_url:
-        raise typer.BadParameter("--email-sender smtp needs --smtp-url")
-    if (tls_cert is None) != (tls_key is None) or (tls_self_signed and tls_cert is not None):
-        raise typer.BadParameter("give --tls-cert and --tls-key together, or --tls-self-signed alone")
-    for path in (tls_cert, tls_key):
-        if path is not None and not path.is_file():
-            raise typer.BadParameter(f"--tls-cert/--tls-key: {path} is not a file")
     _logging()
     config = ServerConfig(
         data_dir=data_dir.resolve(), database_url=database, host=host, port=port, region=region,
-        issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits,
+        issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits, metrics=metrics,
         email_sender=email_sender, smtp_url=smtp_url, sms_webhook=sms_webhook, trigger_timeout=trigger_timeout,
         tls=tls_self_signed or tls_cert is not None, admin_console=admin_console,
         admin_console_client=admin_console_client, admin_console_group=admin_console_group,
@@ -98,6 +135,8 @@ def serve(
         tls_cert, tls_key = self_signed(config.data_dir)
         typer.echo(f"self-signed certificate: {tls_cert}", err=True)
     os.environ.update(config.to_env())
+    if workers > 1:
+        _metrics_dir(config.data_dir)
     typer.echo(f"userpool serving on {config.base_url} (data: {config.data_dir})", err=True)
     uvicorn.run(
         "userpool.server.app:create_app", factory=True, host=host, port=port, workers=workers,
@@ -133,9 +172,15 @@ def db_upgrade(
 
 
 def _database(data_dir: Path, database: str | None) -> Database:
+    """An existing server's database. A command that reads (or acts on a pool of) a database
+    never creates one: a mistyped or forgotten ``--data-dir`` would otherwise make an empty
+    database where the command runs and answer from it ("no such pool", an empty CSV)."""
     from userpool.server.db import Database, sqlite_url
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    if database is None and not (data_dir / "userpool.db").is_file():
+        typer.echo(f"error: no userpool database in {data_dir.resolve()}; pass the server's --data-dir "
+                   "(or --database for PostgreSQL)", err=True)
+        raise typer.Exit(1)
     db = Database(database or sqlite_url(data_dir.resolve()))
     db.upgrade()
     return db
@@ -171,7 +216,7 @@ def users_export(
 def _rate_limits(spec: str) -> str:
     from userpool.server import ratelimit
 
-    if spec not in ("default", "off"):
+    if spec not in ratelimit.MODES:
         spec = str(Path(spec).resolve())
     try:
         ratelimit.parse(spec)
@@ -186,6 +231,13 @@ keys_app = typer.Typer(help="Signing-key rotation per pool and master-key rotati
 app.add_typer(keys_app, name="keys")
 DataDir = Annotated[Path, typer.Option(help="The server's data directory.")]
 DatabaseUrl = Annotated[str | None, typer.Option(help="Database URL (default: SQLite in the data dir).")]
+
+
+def _date(epoch: float) -> str:
+    """A stored time as an ISO 8601 UTC date (``2026-12-02T15:04:05Z``)."""
+    import datetime
+
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _key_admin(data_dir: Path, database: str | None, action: object) -> None:
@@ -209,8 +261,9 @@ def keys_list(pool: Annotated[str, typer.Option(help="User pool id.")], data_dir
     from userpool.server import keyadmin
 
     def run(db: Any, sealer: Any, now: float) -> None:
+        typer.echo("KID\tSTATUS\tCREATED\tRETIRE AFTER")
         for k in keyadmin.list_keys(db, pool):
-            typer.echo(f"{k.kid}\t{k.status}\t{int(k.created_at)}\t{int(k.retire_after) if k.retire_after else '-'}")
+            typer.echo(f"{k.kid}\t{k.status}\t{_date(k.created_at)}\t{_date(k.retire_after) if k.retire_after else '-'}")
 
     _key_admin(data_dir, database, run)
 

@@ -11,6 +11,7 @@ shows a QR code in the terminal when ``segno`` is installed (``userpool[qr]``), 
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
@@ -139,8 +140,27 @@ def show_qr(uri: str) -> None:
     typer.echo(buffer.getvalue())
 
 
-def _ask(prompt: str, hide: bool = False, confirm: bool = False, **kw: Any) -> str:
-    return str(typer.prompt(prompt, hide_input=hide, confirmation_prompt=confirm, **kw)).strip()
+def _ask(prompt: str, hide: bool = False, confirm: bool = False) -> str:
+    if not sys.stdin.isatty():
+        return _ask_piped(prompt, confirm)
+    return str(typer.prompt(prompt, hide_input=hide, confirmation_prompt=confirm)).strip()
+
+
+def _ask_piped(prompt: str, confirm: bool) -> str:
+    """Input from a pipe: one line per answer, each prompt ended on its own line. (There is no
+    terminal to hide a password from: getpass would warn, GetPassWarning, and echo nothing, so
+    the prompt would run into the next line of output.)"""
+    answers = []
+    for label in (prompt, "Repeat for confirmation")[: 2 if confirm else 1]:
+        typer.echo(f"{label}: ", nl=False, err=True)
+        line = sys.stdin.readline()
+        typer.echo("", err=True)
+        if not line:
+            _fail(f"Error: no input for {prompt.lower()} (standard input ended).")
+        answers.append(line.strip())
+    if confirm and answers[0] != answers[1]:
+        _fail("Error: the two entries do not match.")
+    return answers[0]
 
 
 _RETRY = errors.RETRYABLE_CHALLENGE_ERRORS | {"AuthValidationError", "IncorrectMFAMethod"}
@@ -268,6 +288,13 @@ def token(
     sys.stdout.write(str(chosen) + "\n")
 
 
+def _date(epoch: Any) -> str | None:
+    """A token's time claim as an ISO 8601 UTC date (``2026-12-02T15:04:05Z``)."""
+    if not isinstance(epoch, (int, float)) or isinstance(epoch, bool):
+        return None
+    return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def whoami(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     endpoint: Endpoint = None,
@@ -289,7 +316,7 @@ def whoami(
         "groups": access.get("cognito:groups", []),
         "user_pool_id": config.user_pool_id,
         "client_id": config.client_id,
-        "expires_at": access.get("exp"),
+        "expires_at": _date(access.get("exp")),
     }
     if as_json:
         typer.echo(json.dumps(info, indent=2))

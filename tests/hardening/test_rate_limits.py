@@ -1,5 +1,6 @@
-"""Rate limits by Cognito's quota categories: per pool, per client address within a pool,
-kept in the database so that every server process shares them."""
+"""Rate limits: by default only the guessing surfaces (per address and per user); Cognito's
+quota categories (per pool, per client address within a pool) with ``--rate-limits cognito``
+or a file; both kept in the database so that every server process shares them."""
 
 from __future__ import annotations
 
@@ -25,8 +26,12 @@ def test_every_implemented_operation_has_a_quota_category() -> None:
 
 
 def test_configuration_defaults_off_and_files(tmp_path: Path) -> None:
-    assert ratelimit.parse("default").per_pool["UserAuthentication"] == 120
-    assert ratelimit.parse("default").per_pool == {
+    default = ratelimit.parse("default")
+    assert (default.per_pool, default.per_ip) == ({}, {})  # no quota caps capacity by default
+    assert default.guessing == ratelimit.Guessing(window_seconds=60, per_ip=120, per_user=10)
+    assert ratelimit.parse(None) == default
+    assert ratelimit.parse("cognito").guessing == default.guessing
+    assert ratelimit.parse("cognito").per_pool == {
         "UserAuthentication": 120, "UserCreation": 50, "UserAccountRecovery": 30, "UserRead": 120, "UserUpdate": 25,
         "UserList": 30, "UserToken": 120, "UserFederation": 25,
     }
@@ -37,7 +42,13 @@ def test_configuration_defaults_off_and_files(tmp_path: Path) -> None:
     assert limits.window_seconds == 10
     assert limits.per_pool["UserRead"] == 7 and "UserList" not in limits.per_pool and limits.per_pool["UserToken"] == 120
     assert limits.per_ip["UserAuthentication"] == 3
-    for bad in ({"per_pool": {"Nope": 1}}, {"per_pool": {"UserRead": 0}}, {"window_seconds": 0}, {"extra": 1}, [1]):
+    assert limits.guessing == default.guessing  # a file keeps the guessing limits unless it changes them
+    f.write_text(json.dumps({"guessing": {"per_user": 3, "per_ip": None}}))
+    assert ratelimit.parse(str(f)).guessing == ratelimit.Guessing(window_seconds=60, per_ip=None, per_user=3)
+    f.write_text(json.dumps({"guessing": None}))
+    assert ratelimit.parse(str(f)).guessing is None
+    for bad in ({"per_pool": {"Nope": 1}}, {"per_pool": {"UserRead": 0}}, {"window_seconds": 0}, {"extra": 1}, [1],
+                {"guessing": {"per_user": 0}}, {"guessing": {"window_seconds": 0}}, {"guessing": {"nope": 1}}, {"guessing": 5}):
         f.write_text(json.dumps(bad))
         with pytest.raises(ValueError):
             ratelimit.parse(str(f))
@@ -144,3 +155,110 @@ def test_processes_share_their_windows(tmp_path: Path, pg_database: str) -> None
     finally:
         for s in servers:
             s.stop()
+
+
+# ------------------------------------------------------------------ the default: guessing limits
+
+
+def _limiter(tmp_path: Path, spec: str) -> tuple[ratelimit.RateLimiter, Database]:
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    return ratelimit.RateLimiter(ratelimit.parse(spec), db, KeyRing(Sealer(b"k" * 32))), db
+
+
+def _windows(db: Database) -> list[tuple[str, str, int]]:
+    with db.transaction() as s:
+        return [(r.category, r.ip, r.count) for r in s.execute(select(RateWindow)).scalars()]
+
+
+def test_default_counts_only_guesses(tmp_path: Path) -> None:
+    """GetUser, refresh, SRP's first step, the management API: no row written, nothing capped."""
+    limiter, db = _limiter(tmp_path, "default")
+    for i in range(500):
+        limiter.check("GetUser", {"AccessToken": "a.b.c"}, "10.0.0.1", now=1000.0 + i / 1000)
+        limiter.check("InitiateAuth", {"ClientId": "c", "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": "r"}},
+                      "10.0.0.1", now=1000.0)
+        limiter.check("InitiateAuth", {"ClientId": "c", "AuthFlow": "USER_SRP_AUTH", "AuthParameters": {"USERNAME": f"u{i}", "SRP_A": "ab"}},
+                      "10.0.0.1", now=1000.0)
+        limiter.check("GetTokensFromRefreshToken", {"ClientId": "c", "RefreshToken": "r"}, "10.0.0.1", now=1000.0)
+        limiter.check("AdminGetUser", {"UserPoolId": "us-east-1_A", "Username": "pat"}, "10.0.0.1", now=1000.0)
+    assert _windows(db) == []
+
+
+def _password(user: str) -> dict[str, Any]:
+    return {"ClientId": "c", "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": user, "PASSWORD": "guess"}}
+
+
+def test_guesses_per_user_and_per_address(tmp_path: Path) -> None:
+    limiter, _ = _limiter(tmp_path, "default")
+    # 10 per user per 60 s, from any number of addresses; the name's case does not make a new user
+    for i in range(10):
+        limiter.check("InitiateAuth", _password("Pat" if i % 2 else "pat"), f"10.1.0.{i}", now=1000.0)
+    with pytest.raises(Exception, match="Rate exceeded"):
+        limiter.check("InitiateAuth", _password("pat"), "10.1.0.99", now=1001.0)
+    with pytest.raises(Exception, match="Rate exceeded"):  # codes for the same user count too
+        limiter.check("ConfirmForgotPassword", {"ClientId": "c", "Username": "pat", "ConfirmationCode": "1", "Password": "x"},
+                      "10.1.0.98", now=1002.0)
+    limiter.check("InitiateAuth", _password("pat"), "10.1.0.1", now=1060.0)  # the next window
+    # 120 per address per 60 s, whichever users they aim at
+    for i in range(120 - 10):
+        limiter.check("RespondToAuthChallenge", {"ClientId": "c", "ChallengeName": "SMS_MFA", "Session": "s",
+                                                 "ChallengeResponses": {"USERNAME": f"v{i}", "SMS_MFA_CODE": "1"}}, "10.2.0.1", now=2000.0)
+    for i in range(10):
+        limiter.check("InitiateAuth", _password(f"w{i}"), "10.2.0.1", now=2001.0)
+    with pytest.raises(Exception, match="Rate exceeded"):
+        limiter.check("InitiateAuth", _password("fresh"), "10.2.0.1", now=2002.0)
+    limiter.check("InitiateAuth", _password("fresh"), "10.2.0.2", now=2003.0)  # another address
+    # a back end signing in its users with AdminInitiateAuth is one address: only per user
+    for i in range(200):
+        limiter.check("AdminInitiateAuth", {**_password(f"b{i}"), "UserPoolId": "us-east-1_A", "AuthFlow": "ADMIN_USER_PASSWORD_AUTH"},
+                      "10.3.0.1", now=3000.0)
+
+
+def test_off_counts_nothing(tmp_path: Path) -> None:
+    limiter, db = _limiter(tmp_path, "off")
+    for _ in range(50):
+        limiter.check("InitiateAuth", _password("pat"), "10.0.0.1", now=1000.0)
+    assert _windows(db) == []
+
+
+@pytest.fixture
+def default_server(tmp_path: Path) -> Any:
+    srv = RunningServer(tmp_path / "srv", "--rate-limits", "default")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def _guess_from(server: RunningServer, address: str, client_id: str, username: str) -> httpx.Response:
+    with httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=60) as c:
+        return c.post(server.url + "/", headers={"Content-Type": CONTENT_TYPE, "X-Amz-Target": TARGET_PREFIX + "InitiateAuth"},
+                      content=json.dumps({"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                          "AuthParameters": {"USERNAME": username, "PASSWORD": "Wrong-guess-1"}}))
+
+
+def test_parallel_password_guesses_for_one_user_are_limited(default_server: RunningServer) -> None:
+    """20 guesses at once at one user, each from its own address, at the default settings:
+    the per-user limit (10 per minute, counted in the database before any work) refuses the
+    rest, whatever the lockout's counter saw; ordinary reads meanwhile are never refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    w = Wire(default_server)
+    pool_id, client_id = _pool(w)
+    w.ok("AdminCreateUser", {"UserPoolId": pool_id, "Username": "pat", "TemporaryPassword": PASSWORD, "MessageAction": "SUPPRESS"}, signed=True)
+    w.ok("AdminSetUserPassword", {"UserPoolId": pool_id, "Username": "pat", "Password": PASSWORD, "Permanent": True}, signed=True)
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda i: _guess_from(default_server, f"127.0.3.{i + 1}", client_id, "pat"), range(20)))
+    kinds = [r.json()["__type"] for r in answers]
+    assert kinds.count("TooManyRequestsException") == 10, kinds
+    assert set(kinds) == {"TooManyRequestsException", "NotAuthorizedException"}
+    assert all(shape_problem(r) is None for r in answers)
+    # the right password from a fresh address is refused too while the window lasts
+    right = Wire(default_server).call("InitiateAuth", {"ClientId": client_id, "AuthFlow": "USER_PASSWORD_AUTH",
+                                                       "AuthParameters": {"USERNAME": "pat", "PASSWORD": PASSWORD}})
+    assert _throttled(right)
+    # another user of the pool is not affected, and reads are not counted at all
+    assert not _throttled(_guess_from(default_server, "127.0.3.1", client_id, "someone-else"))
+    for _ in range(150):
+        assert not _throttled(w.call("AdminGetUser", {"UserPoolId": pool_id, "Username": "pat"}, signed=True))
+    assert default_server.query("SELECT count(*) FROM rate_windows WHERE category <> 'Guessing'") == [(0,)]

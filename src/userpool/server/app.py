@@ -6,10 +6,12 @@ HTTP into a validated request dict and a result or :class:`CognitoError` back in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -21,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from userpool.server import enumeration, errors, keys, ratelimit, sigv4, wire
+from userpool.server import enumeration, errors, health, keys, metrics, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
 from userpool.server.db import UserPool
@@ -84,6 +86,13 @@ class Api:
         self.limiter = ratelimit.RateLimiter(ratelimit.parse(state.config.rate_limits), state.database, state.keys)
 
     async def rpc(self, request: Request) -> Response:
+        started = time.perf_counter()
+        response = await self._answer(request)
+        outcome = "ok" if response.status_code == 200 else response.headers.get("x-amzn-ErrorType", "error")
+        metrics.observe_request(_operation_label(request), outcome, time.perf_counter() - started)
+        return response
+
+    async def _answer(self, request: Request) -> Response:
         try:
             return await self._rpc(request)
         except errors.CognitoError as exc:
@@ -126,7 +135,15 @@ class Api:
 
     def _execute(self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str) -> dict[str, Any]:
         self.limiter.check(name, params, source_ip)  # TooManyRequestsException before any work
-        return execute(self.state, handler, params, source_ip, region)
+        if not metrics.is_refresh(name, params):
+            return execute(self.state, handler, params, source_ip, region)
+        ok = False
+        try:
+            result = execute(self.state, handler, params, source_ip, region)
+            ok = True
+            return result
+        finally:
+            metrics.refreshed(ok)
 
     async def jwks(self, request: Request) -> Response:
         pool_id = request.path_params["pool_id"]
@@ -159,6 +176,15 @@ class Api:
     async def health(self, request: Request) -> Response:
         return JSONResponse({"service": "userpool", "status": "ok"})
 
+    async def readyz(self, request: Request) -> Response:
+        ready = await run_in_threadpool(health.readiness, self.state.database.engine)
+        return JSONResponse(ready.body(), status_code=200 if ready.ready else 503, headers={"Cache-Control": "no-store"})
+
+    async def scrape_metrics(self, request: Request) -> Response:
+        if not metrics.may_read(self.state.config.metrics, request.client.host if request.client else None):
+            return PlainTextResponse("Not Found", status_code=404)  # as if there were no such route
+        return Response(await run_in_threadpool(metrics.scrape), media_type=metrics.CONTENT_TYPE)
+
     async def import_upload(self, request: Request) -> Response:
         """``PUT /import/<jobId>?expires=...&sig=...``: an import job's PreSignedUrl (S3's role in Cognito)."""
         job_id = request.path_params["job_id"]
@@ -184,6 +210,15 @@ class Api:
         return Response(status_code=200, headers={"ETag": f'"{uuid.uuid4().hex}"'})
 
 
+def _operation_label(request: Request) -> str:
+    """The operation a request named, when it is one of the service's (bounded label values)."""
+    try:
+        name = wire.parse_target(request.headers.get("x-amz-target"))
+    except errors.CognitoError:
+        return "unknown"
+    return name if wire.operation_model(name) is not None else "unknown"
+
+
 async def _read_limited(request: Request) -> bytes:
     chunks = []
     size = 0
@@ -195,6 +230,12 @@ async def _read_limited(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    metrics.process_exit()
+
+
 def build_app(state: ServerState) -> Starlette:
     from userpool.server.console import routes as console_routes
     from userpool.server.managed_login import routes as oauth2_routes
@@ -203,6 +244,9 @@ def build_app(state: ServerState) -> Starlette:
     routes = [
         Route("/", api.rpc, methods=["POST"]),
         Route("/", api.health, methods=["GET"]),
+        Route("/healthz", api.health, methods=["GET"]),  # the process is up (health.py)
+        Route("/readyz", api.readyz, methods=["GET"]),  # the database answers, migrations are current
+        Route("/metrics", api.scrape_metrics, methods=["GET"]),  # Prometheus' text format (metrics.py)
         Route("/{pool_id}/.well-known/jwks.json", api.jwks, methods=["GET"]),
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
         Route("/import/{job_id}", api.import_upload, methods=["PUT"]),  # import jobs' PreSignedUrl
@@ -220,7 +264,8 @@ def build_app(state: ServerState) -> Starlette:
             max_age=600,
         )
     ]
-    app = Starlette(routes=routes, middleware=middleware)
+    metrics.watch_pool(state.database.engine)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=_lifespan)
     app.state.userpool = state
     app.state.limiter = api.limiter  # managed login's pages count against the same quotas
     return app

@@ -16,6 +16,8 @@ import logging
 import re
 from typing import Any
 
+from userpool.server import metrics
+
 log = logging.getLogger("userpool.audit")
 
 # A safety net, not the rule (the rule is: pass names and ids only): a field whose name says
@@ -33,6 +35,7 @@ def _safe(key: str, value: Any) -> Any:
 
 def event(name: str, **fields: Any) -> None:
     """``fields`` must never hold a password, code or token: pass names and ids only."""
+    metrics.security_event(name)
     if log.isEnabledFor(logging.INFO):
         safe = {k: _safe(k, v) for k, v in fields.items() if v is not None}
         log.info(json.dumps({"event": name, **safe}, sort_keys=True, default=str))

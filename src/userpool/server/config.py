@@ -23,7 +23,8 @@ class ServerConfig:
     smtp_url: str | None = None  # smtp://user:pass@host:port?starttls=true&from=...; smtps:// for TLS
     sms_webhook: str | None = None
     trigger_timeout: float = 5.0  # seconds a Lambda-style trigger may take (Cognito's limit)
-    rate_limits: str = "default"  # "default" (Cognito's quotas per pool), "off", or a JSON file (ratelimit.py)
+    rate_limits: str = "default"  # "default" (guessing limits), "cognito" (+ Cognito's quotas), "off", or a JSON file
+    metrics: str = "loopback"  # who may GET /metrics: "loopback", "open" or "off" (metrics.py)
     tls: bool = False  # served over TLS (--tls-cert/--tls-key or --tls-self-signed): https URLs, Secure cookies
     admin_console: bool = False  # the admin console at /admin/ (--admin-console; server/console/)
     admin_console_client: str | None = None  # an app client whose pool's admin-group users may sign in to it
@@ -46,6 +47,7 @@ class ServerConfig:
         "admin_console": "USERPOOL_ADMIN_CONSOLE",
         "admin_console_client": "USERPOOL_ADMIN_CONSOLE_CLIENT",
         "admin_console_group": "USERPOOL_ADMIN_CONSOLE_GROUP",
+        "metrics": "USERPOOL_METRICS",
     }
 
     def to_env(self) -> dict[str, str]:
@@ -79,6 +81,7 @@ class ServerConfig:
             admin_console=bool(env.get("USERPOOL_ADMIN_CONSOLE")),
             admin_console_client=env.get("USERPOOL_ADMIN_CONSOLE_CLIENT") or None,
             admin_console_group=env.get("USERPOOL_ADMIN_CONSOLE_GROUP") or "admins",
+            metrics=env.get("USERPOOL_METRICS") or "loopback",
         )
 
     @property

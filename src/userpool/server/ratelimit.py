@@ -1,25 +1,36 @@
-"""Request-rate limits per user pool (and per client address within a pool), by Cognito's
-quota categories.
+"""Request-rate limits: guessing limits by default, Cognito's per-pool quotas on request.
 
-Cognito groups its operations into categories (UserAuthentication, UserCreation, ...) and
-answers ``TooManyRequestsException: Rate exceeded`` when a category's requests per second are
-used up. Here the same categories and default rates apply to each user pool, so one busy or
-attacked pool never slows another, and optionally to each client address within a pool, so
-one address cannot use up a pool's whole quota.
+``userpool serve --rate-limits default|cognito|off|FILE.json``:
+
+- ``default``: only the *guessing surfaces* are limited — a request that presents a secret or
+  asks for a code to be sent (a password in InitiateAuth, any RespondToAuthChallenge answer,
+  ConfirmSignUp, ConfirmForgotPassword, ForgotPassword, ResendConfirmationCode, ChangePassword,
+  VerifySoftwareToken, VerifyUserAttribute). Each counts once per client address (public
+  operations only: a back end calling the Admin* forms for its users is one address) and once
+  per user (pool + name, or the access token). Everything else — GetUser, refresh, the
+  management API — is not counted at all, so it costs no database write and caps nothing:
+  capacity is the machine's. Figures (``GUESSING``): 120 per address and 10 per user per 60 s.
+- ``cognito``: the guessing limits plus Cognito's quotas by category (UserAuthentication 120/s,
+  UserRead 120/s, ...) for each user pool, and for each client address within a pool, so one
+  busy or attacked pool never slows another and one address cannot use up a pool's quota.
+- ``off``: nothing is limited (the tests' and the benchmark's setting).
 
 The counts are fixed windows kept in the database (table ``rate_windows``), so every server
-process over one PostgreSQL shares them. Each limited request costs one small write
-transaction before any work: an upsert that increments and returns the window's count. A fixed window admits
-at most twice the rate across a window boundary; that is the price of one row per window.
+process over one PostgreSQL shares them: a guessing limit of 10 per user is 10 whatever the
+number of workers. Each counted request costs one small write transaction before any work: an
+upsert that increments and returns the window's count. A fixed window admits at most twice
+the rate across a window boundary; that is the price of one row per window.
 
-Configuration (``userpool serve --rate-limits default|off|FILE.json``): a JSON object with
-``window_seconds`` (default 1) and ``per_pool`` / ``per_ip`` maps from category to requests per
-window; categories it names replace the defaults, ``null`` lifts a limit. The per-address
-limit is only counted when it is lower than the pool's (else it could never trigger first).
+A JSON file means ``cognito`` with changes: ``window_seconds`` (default 1) and ``per_pool`` /
+``per_ip`` maps from category to requests per window; categories it names replace Cognito's
+defaults, ``null`` lifts a limit; ``guessing`` (``{"window_seconds", "per_ip", "per_user"}``
+replacing the figures above, or ``null`` for none). The per-address quota is only counted
+when it is lower than the pool's (else it could never trigger first).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -28,11 +39,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from userpool.server import errors, tokens
+from userpool.server import errors, metrics, tokens
 from userpool.server.db import AppClient, Database, RateWindow
 from userpool.server.keys import KeyRing
 
@@ -133,33 +144,58 @@ CATEGORY: dict[str, str] = {
 }
 
 ALL_IPS = "*"
+GUESSING_CATEGORY = "Guessing"
 _RETRIES = 5
 log = logging.getLogger("userpool.server")
 _SWEEP_EVERY = 10.0
 
+# The guessing surfaces: each presents a secret (a password, a code, a challenge answer) or
+# has a code sent. InitiateAuth only counts when it carries a PASSWORD (SRP's first step and
+# refresh carry none).
+GUESS_OPERATIONS = frozenset({
+    "InitiateAuth", "AdminInitiateAuth", "RespondToAuthChallenge", "AdminRespondToAuthChallenge", "ConfirmSignUp",
+    "ConfirmForgotPassword", "ForgotPassword", "ResendConfirmationCode", "ChangePassword", "VerifySoftwareToken",
+    "VerifyUserAttribute",
+})
+_ADMIN_GUESSES = frozenset({"AdminInitiateAuth", "AdminRespondToAuthChallenge"})  # signed: no per-address count
+
+
+@dataclass(frozen=True)
+class Guessing:
+    """Guesses per window: from one client address (all pools), and at one user."""
+
+    window_seconds: int = 60
+    per_ip: int | None = 120
+    per_user: int | None = 10
+
 
 @dataclass(frozen=True)
 class Limits:
-    """Requests per window, per category: for a whole pool, and for one address within a pool."""
+    """Cognito's quotas per window, per category (for a whole pool, and for one address within
+    a pool), and the guessing limits."""
 
     window_seconds: int = 1
     per_pool: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RPS))
     per_ip: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RPS))
+    guessing: Guessing | None = Guessing()
 
     @property
     def enabled(self) -> bool:
-        return bool(self.per_pool or self.per_ip)
+        return bool(self.per_pool or self.per_ip or self.guessing)
 
 
-OFF = Limits(per_pool={}, per_ip={})
+DEFAULT = Limits(per_pool={}, per_ip={})
+COGNITO = Limits()
+OFF = Limits(per_pool={}, per_ip={}, guessing=None)
+MODES = {"default": DEFAULT, "cognito": COGNITO, "off": OFF}
 
 
 def parse(spec: str | None) -> Limits:
-    """``default``, ``off``, or the path of a JSON file (see the module's docstring)."""
-    if spec in (None, "", "default"):
-        return Limits()
-    if spec == "off":
-        return OFF
+    """``default``, ``cognito``, ``off``, or the path of a JSON file (see the module's docstring)."""
+    if spec in (None, ""):
+        return DEFAULT
+    if spec in MODES:
+        return MODES[spec]
     path = Path(spec)
     try:
         raw = json.loads(path.read_text())
@@ -168,30 +204,83 @@ def parse(spec: str | None) -> Limits:
     return from_dict(raw)
 
 
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def from_dict(raw: Any) -> Limits:
     if not isinstance(raw, dict):
         raise ValueError("rate limits must be a JSON object")  # noqa: TRY004 - a configuration error
-    unknown = set(raw) - {"window_seconds", "per_pool", "per_ip"}
+    unknown = set(raw) - {"window_seconds", "per_pool", "per_ip", "guessing"}
     if unknown:
         raise ValueError(f"unknown rate-limit settings: {', '.join(sorted(unknown))}")
     window = raw.get("window_seconds", 1)
-    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 3600:
+    if not _whole(window, 1, 3600):
         raise ValueError("window_seconds must be a whole number of seconds between 1 and 3600")
+    out = {scope: _quotas(scope, raw.get(scope)) for scope in ("per_pool", "per_ip")}
+    guessing = _guessing(raw["guessing"]) if "guessing" in raw else Guessing()
+    return Limits(window_seconds=window, per_pool=out["per_pool"], per_ip=out["per_ip"], guessing=guessing)
+
+
+def _quotas(scope: str, given: Any) -> dict[str, int]:
+    """Cognito's defaults with a file's changes for one scope (``per_pool`` or ``per_ip``)."""
     known = set(CATEGORY.values())
-    out = {}
-    for scope in ("per_pool", "per_ip"):
-        merged: dict[str, int | None] = dict(DEFAULT_RPS)
-        given = raw.get(scope) or {}
-        if not isinstance(given, dict):
-            raise ValueError(f"{scope} must map categories to requests per window")  # noqa: TRY004
-        for category, value in given.items():
-            if category not in known:
-                raise ValueError(f"unknown quota category {category!r}; known: {', '.join(sorted(known))}")
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{scope}.{category} must be a positive whole number or null")
-            merged[category] = value
-        out[scope] = {k: v for k, v in merged.items() if v is not None}
-    return Limits(window_seconds=window, per_pool=out["per_pool"], per_ip=out["per_ip"])
+    merged: dict[str, int | None] = dict(DEFAULT_RPS)
+    given = given or {}
+    if not isinstance(given, dict):
+        raise ValueError(f"{scope} must map categories to requests per window")  # noqa: TRY004
+    for category, value in given.items():
+        if category not in known:
+            raise ValueError(f"unknown quota category {category!r}; known: {', '.join(sorted(known))}")
+        if value is not None and not _whole(value, 1, 10**9):
+            raise ValueError(f"{scope}.{category} must be a positive whole number or null")
+        merged[category] = value
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def _guessing(raw: Any) -> Guessing | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) - {"window_seconds", "per_ip", "per_user"}:
+        raise ValueError("guessing must be null or an object with window_seconds, per_ip, per_user")
+    base = Guessing()
+    window = raw.get("window_seconds", base.window_seconds)
+    if not _whole(window, 1, 3600):
+        raise ValueError("guessing.window_seconds must be a whole number of seconds between 1 and 3600")
+    figures = {k: raw.get(k, getattr(base, k)) for k in ("per_ip", "per_user")}
+    for k, v in figures.items():
+        if v is not None and not _whole(v, 1, 10**9):
+            raise ValueError(f"guessing.{k} must be a positive whole number or null")
+    return Guessing(window_seconds=window, **figures)
+
+
+def is_guess(op: str, params: dict[str, Any]) -> bool:
+    """Whether a request is on a guessing surface (see ``GUESS_OPERATIONS``)."""
+    if op not in GUESS_OPERATIONS:
+        return False
+    if op in ("InitiateAuth", "AdminInitiateAuth"):
+        auth = params.get("AuthParameters")
+        return isinstance(auth, dict) and "PASSWORD" in auth
+    return True
+
+
+def guessed_user(op: str, params: dict[str, Any]) -> str | None:
+    """The user a guess is aimed at, as a bucket name: a digest of the name it gives (or of its
+    access token or session when it gives none). Unverified: it only picks the bucket."""
+    if op in ("InitiateAuth", "AdminInitiateAuth"):
+        name = (params.get("AuthParameters") or {}).get("USERNAME")
+    elif op in ("RespondToAuthChallenge", "AdminRespondToAuthChallenge"):
+        name = (params.get("ChallengeResponses") or {}).get("USERNAME")
+    else:
+        name = params.get("Username")
+    if isinstance(name, str) and name:
+        subject = "name:" + name.lower()
+    else:
+        other = params.get("AccessToken") or params.get("Session")
+        if not isinstance(other, str) or not other:
+            return None
+        subject = "secret:" + other
+    return "u:" + hashlib.sha256(subject.encode()).hexdigest()[:40]
 
 
 # The limiter's statements run before every limited request: built once, as building them
@@ -223,28 +312,25 @@ class RateLimiter:
         self._sweep_lock = threading.Lock()
 
     def check(self, op: str, params: dict[str, Any], ip: str, now: float | None = None) -> None:
-        """Count this request; raise ``TooManyRequestsException`` when its window is used up."""
+        """Count this request; raise ``TooManyRequestsException`` when a window is used up.
+
+        A request no limit applies to returns at once: no database, no lock."""
+        guess = self.limits.guessing is not None and is_guess(op, params)
         category = CATEGORY.get(op)
-        if category is None or not self.limits.enabled:
-            return
-        pool_limit = self.limits.per_pool.get(category)
-        ip_limit = self.limits.per_ip.get(category)
+        pool_limit = self.limits.per_pool.get(category) if category else None
+        ip_limit = self.limits.per_ip.get(category) if category else None
         if ip_limit is not None and pool_limit is not None and ip_limit >= pool_limit:
             ip_limit = None  # it could never trigger before the pool's own limit
-        if pool_limit is None and ip_limit is None:
+        if not guess and pool_limit is None and ip_limit is None:
             return
         now = time.time() if now is None else now
-        window = int(now) - int(now) % self.limits.window_seconds
-        refused = False
         for attempt in range(_RETRIES):
             try:
                 with self._database.transaction() as db:
                     pool_id = self._pool_of(db, params)
-                    key = {"pool_id": pool_id, "category": category, "window_start": window}
-                    # The address first: what one address is refused does not use up its pool's quota.
-                    refused = ip_limit is not None and self._increment(db, {**key, "ip": ip[:64]}) > ip_limit
-                    if not refused and pool_limit is not None:
-                        refused = self._increment(db, {**key, "ip": ALL_IPS}) > pool_limit
+                    refused = self._guess_refused(db, op, params, pool_id, ip, now) if guess else None
+                    if refused is None and category is not None:
+                        refused = self._quota_refused(db, category, pool_id, ip, (pool_limit, ip_limit), now)
                     self._maybe_sweep(db, now)
                 break
             except (OperationalError, IntegrityError):
@@ -254,8 +340,35 @@ class RateLimiter:
                     log.warning("rate limiter: database busy; request not counted")
                     return
                 time.sleep(0.01 * (2**attempt))
-        if refused:
+        if refused is not None:
+            metrics.rate_limited(refused)
             raise errors.TooManyRequests("Rate exceeded")
+
+    def _guess_refused(self, db: Any, op: str, params: dict[str, Any], pool_id: str, ip: str, now: float) -> str | None:
+        """Count a guess from its address (across pools), then at its user; the rule it broke."""
+        g = self.limits.guessing
+        if g is None:
+            return None
+        window = int(now) - int(now) % g.window_seconds
+        key = {"category": GUESSING_CATEGORY, "window_start": window}
+        if g.per_ip is not None and op not in _ADMIN_GUESSES and self._increment(db, {**key, "pool_id": "", "ip": ip[:64]}) > g.per_ip:
+            return "guess_per_ip"  # what one address is refused does not use up its target's count
+        user = guessed_user(op, params)
+        if g.per_user is not None and user is not None and self._increment(db, {**key, "pool_id": pool_id, "ip": user}) > g.per_user:
+            return "guess_per_user"
+        return None
+
+    def _quota_refused(self, db: Any, category: str, pool_id: str, ip: str, limits: tuple[int | None, int | None], now: float) -> str | None:
+        """Count a request in its pool's quota category: its address's share first, then the pool's."""
+        pool_limit, ip_limit = limits
+        window = int(now) - int(now) % self.limits.window_seconds
+        key = {"pool_id": pool_id, "category": category, "window_start": window}
+        # The address first: what one address is refused does not use up its pool's quota.
+        if ip_limit is not None and self._increment(db, {**key, "ip": ip[:64]}) > ip_limit:
+            return "quota_per_ip"
+        if pool_limit is not None and self._increment(db, {**key, "ip": ALL_IPS}) > pool_limit:
+            return "quota_per_pool"
+        return None
 
     def _increment(self, db: Any, row: dict[str, Any]) -> int:
         """Count one request in ``row``'s window (an upsert); the window's count so far."""
@@ -286,6 +399,11 @@ class RateLimiter:
             return
         try:
             self._last_sweep = now
-            db.execute(delete(RateWindow).where(RateWindow.window_start < now - 2 * self.limits.window_seconds - _SWEEP_EVERY))
+            guess_window = self.limits.guessing.window_seconds if self.limits.guessing else 0
+            guesses = RateWindow.category == GUESSING_CATEGORY
+            db.execute(delete(RateWindow).where(or_(
+                and_(guesses, RateWindow.window_start < now - 2 * guess_window - _SWEEP_EVERY),
+                and_(~guesses, RateWindow.window_start < now - 2 * self.limits.window_seconds - _SWEEP_EVERY),
+            )))
         finally:
             self._sweep_lock.release()

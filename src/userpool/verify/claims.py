@@ -226,6 +226,28 @@ def check_issuer(claims: Mapping[str, Any], issuer: str) -> None:
         )
 
 
+def refuse_non_cognito_issuer(payload: Mapping[str, Any], issuer: str) -> None:
+    """For a verifier of a Cognito pool, before its keys are fetched from AWS: a token whose
+    (unverified) ``iss`` is not Cognito's cannot pass, and fetching AWS's JWKS for it only
+    ends in a network error (a DNS error where AWS is out of reach) that hides the cause.
+    Refused here with what ``iss`` says; the error carries no claims, as none was verified.
+    (Every other token still meets the signature check first.)"""
+    iss = payload.get("iss")
+    if not _is_cognito(issuer) or (isinstance(iss, str) and _is_cognito(iss)):
+        return
+    hint = ""
+    if isinstance(iss, str) and iss.startswith(("https://", "http://")):
+        hint = f" For a self-hosted user pool server you trust, build the verifier with issuer={iss!r}."
+    raise JwtInvalidIssuerError(
+        f"Token issuer is {iss!r}, not Cognito's {issuer!r}: the token comes from another server, so no key "
+        f"was fetched from AWS.{hint}"
+    )
+
+
+def _is_cognito(url: str) -> bool:
+    return url.startswith("https://cognito-idp.") and ".amazonaws.com/" in url
+
+
 def _time_error(facts: TokenFacts, now: float, grace: float) -> JwtInvalidClaimError:
     if facts.exp + grace <= now:
         return JwtExpiredError(

@@ -90,7 +90,10 @@ class JwtNotBeforeError(JwtInvalidClaimError):
 
 
 class JwtInvalidIssuerError(JwtInvalidClaimError):
-    """``iss`` is not this verifier's issuer: another pool, another server, or a forgery."""
+    """``iss`` is not this verifier's issuer: another pool, another server, or a forgery.
+
+    A Cognito pool's verifier also checks the unverified ``iss`` before fetching keys from
+    AWS (``claims.refuse_non_cognito_issuer``); raised from there, :attr:`claims` is None."""
 
 
 class JwtInvalidTokenUseError(JwtInvalidClaimError):

@@ -140,7 +140,9 @@ def _header(token: str, std: str, end: int) -> dict[str, Any]:
     except JwtParseError as exc:
         if token[:7].lower() == "bearer ":
             raise JwtParseError(_BEARER_PREFIX) from None
-        raise JwtParseError(f"{exc}. {_REFRESH_HINT}") from None
+        # Three segments is a JWT's shape, and no refresh token has it (Cognito's has five, a
+        # self-hosted server's one): say what is wrong, not that it may be a refresh token.
+        raise JwtParseError(f"{exc}: this is not a JWT (its first segment does not decode to a JSON header)") from None
     if "crit" in header:
         raise JwtParseError(
             f"JWT header has 'crit' extensions {header['crit']!r}, which this verifier does not implement"
@@ -165,7 +167,9 @@ def _explain_segments(token: str, count: int) -> str:
         return f"{base} The signature segment is missing."
     if count == 5:
         return f"{base} Five segments is an encrypted JWE, like Cognito's refresh token. {_REFRESH_HINT}"
-    return f"{base} {_REFRESH_HINT}"
+    if count == 1:  # an opaque string: a self-hosted server's refresh token has this shape
+        return f"{base} {_REFRESH_HINT}"
+    return base
 
 
 def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> DecomposedJwt:

@@ -28,7 +28,14 @@ from typing import Any, Self, TypedDict, Unpack
 from userpool.verify import _http, discovery
 from userpool.verify.algorithms import check_alg
 from userpool.verify.cache import ExpiringLru
-from userpool.verify.claims import ClaimRequirements, CustomCheck, TokenFacts, check_claims, check_issuer
+from userpool.verify.claims import (
+    ClaimRequirements,
+    CustomCheck,
+    TokenFacts,
+    check_claims,
+    check_issuer,
+    refuse_non_cognito_issuer,
+)
 from userpool.verify.errors import VerifierConfigError
 from userpool.verify.jwk import Jwk
 from userpool.verify.jwks import JwksCache, default_jwks_cache
@@ -270,6 +277,7 @@ class CognitoJwtVerifier:
     def _decompose(self, token: Any) -> DecomposedJwt:
         jwt = decompose(token, self.max_token_chars)
         check_alg(jwt.alg)
+        refuse_non_cognito_issuer(jwt.payload, self.issuer)  # before AWS's keys are fetched for nothing
         return jwt
 
     def _accept(self, jwt: DecomposedJwt, jwk: Jwk, cache_key: bytes | None) -> TokenFacts:

@@ -35,7 +35,7 @@ def _rows_in(path: Path) -> int:
 
 
 def import_file(database: Database, pool_id: str, path: Path, job_name: str | None = None) -> runner.Progress:
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True, highlight=False)  # lines are never cut or folded
     with database.transaction() as db:
         if db.get(UserPool, pool_id) is None:
             raise SystemExit(f"User pool {pool_id} does not exist.")
@@ -55,15 +55,7 @@ def import_file(database: Database, pool_id: str, path: Path, job_name: str | No
         row.status = jobs.PENDING
     total = _rows_in(path)
     started = time.time()
-    columns = (TextColumn("[bold]import[/bold] {task.fields[job]}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[stats]}"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task("import", total=total, job=job_id, stats="")
-
-        def show(p: runner.Progress) -> None:
-            bar.update(task, completed=p.rows_done, stats=f"imported {p.imported} skipped {p.skipped} failed {p.failed}")
-
-        result = runner.run(database, job_id, progress=show)
+    result = _run_with_progress(console, database, job_id, total, started)
     if result is None:
         raise SystemExit(f"Import job {job_id} is being run by another process.")
     elapsed = time.time() - started
@@ -82,6 +74,29 @@ def import_file(database: Database, pool_id: str, path: Path, job_name: str | No
     if len(problems) > 20 or result.skipped + result.failed > len(problems):
         console.print(f"  ... {result.skipped + result.failed - min(len(problems), 20)} more")
     return result
+
+
+def _run_with_progress(console: Console, database: Database, job_id: str, total: int, started: float) -> runner.Progress | None:
+    """Run the job, showing its progress: a live bar on a terminal; else (a pipe, a log file,
+    CI) one full line per batch, as a bar squeezed into a default 80 columns would cut its
+    time columns off."""
+
+    def stats(p: runner.Progress) -> str:
+        return f"imported {p.imported} skipped {p.skipped} failed {p.failed}"
+
+    if not console.is_terminal:
+        def line(p: runner.Progress) -> None:
+            elapsed = time.time() - started
+            left = (total - p.rows_done) * elapsed / p.rows_done if p.rows_done else 0.0
+            console.print(f"import {job_id}: {p.rows_done}/{total} rows, {stats(p)}, elapsed {elapsed:.1f} s, "
+                          f"remaining {max(left, 0.0):.1f} s")
+
+        return runner.run(database, job_id, progress=line)
+    columns = (TextColumn("[bold]import[/bold] {task.fields[job]}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[stats]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task("import", total=total, job=job_id, stats="")
+        return runner.run(database, job_id, progress=lambda p: bar.update(task, completed=p.rows_done, stats=stats(p)))
 
 
 def export_pool(database: Database, pool_id: str, out: Path | None) -> int:

@@ -15,6 +15,7 @@ process running a job holds a lease on it; when the lease runs out, any process 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from userpool.server import users
+from userpool.server import metrics, users
 from userpool.server.db import Database, ImportChunk, ImportJob, User, UserAttribute, UserPool
 from userpool.server.import_jobs.csv_plan import HeaderError, Plan, Row, parse_row, plan
 from userpool.server.import_jobs.jobs import (
@@ -284,6 +285,7 @@ def _commit(database: Database, job_id: str, runner: str, p: Plan, batch: list[R
                 job.lease_until = time.time() + LEASE_SECONDS
                 if problems and len(job.errors or []) < MAX_ERRORS:
                     job.errors = [*(job.errors or []), *problems][:MAX_ERRORS]
+                after_commit(db, functools.partial(metrics.import_rows, imported, skipped, failed))
                 return True
         except Exception as exc:  # a concurrent sign-up took a username between our check and insert
             from sqlalchemy.exc import IntegrityError, OperationalError
