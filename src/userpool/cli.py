@@ -45,6 +45,10 @@ def serve(
                                                     envvar="USERPOOL_SMS_WEBHOOK")] = None,
     trigger_timeout: Annotated[float, typer.Option(help="Seconds a Lambda-style trigger may run.",
                                                    envvar="USERPOOL_TRIGGER_TIMEOUT")] = 5.0,
+    tls_cert: Annotated[Path | None, typer.Option(help="PEM certificate: serve HTTPS (with --tls-key).")] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
+    tls_self_signed: Annotated[bool, typer.Option(help="Serve HTTPS with a self-signed certificate for localhost and "
+                                                       "127.0.0.1 kept in the data dir (local development).")] = False,
 ) -> None:
     """Run the user pool server (Cognito's JSON wire API on POST /)."""
     import uvicorn
@@ -61,11 +65,17 @@ def serve(
         raise typer.BadParameter("--email-sender must be 'outbox' or 'smtp'")
     if email_sender == "smtp" and not smtp_url:
         raise typer.BadParameter("--email-sender smtp needs --smtp-url")
+    if (tls_cert is None) != (tls_key is None) or (tls_self_signed and tls_cert is not None):
+        raise typer.BadParameter("give --tls-cert and --tls-key together, or --tls-self-signed alone")
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"--tls-cert/--tls-key: {path} is not a file")
     _logging()
     config = ServerConfig(
         data_dir=data_dir.resolve(), database_url=database, host=host, port=port, region=region,
         issuer_style=issuer_style, public_url=public_url, rate_limits=rate_limits,
         email_sender=email_sender, smtp_url=smtp_url, sms_webhook=sms_webhook, trigger_timeout=trigger_timeout,
+        tls=tls_self_signed or tls_cert is not None,
     )
     try:  # a malformed SMTP URL or SMS webhook is a usage error, not a crash in a worker
         from userpool.server.delivery import build_sender
@@ -74,11 +84,17 @@ def serve(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     prepare(config)
+    if tls_self_signed:
+        from userpool.server.tls import self_signed
+
+        tls_cert, tls_key = self_signed(config.data_dir)
+        typer.echo(f"self-signed certificate: {tls_cert}", err=True)
     os.environ.update(config.to_env())
     typer.echo(f"userpool serving on {config.base_url} (data: {config.data_dir})", err=True)
     uvicorn.run(
         "userpool.server.app:create_app", factory=True, host=host, port=port, workers=workers,
         access_log=access_log, log_level="info", timeout_graceful_shutdown=5,
+        ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None,
     )
 
 

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import RunningServer
+from tests.interop.managed_login import TlsServer
 
 NODE_DIR = Path(__file__).parent / "node"
 NODE_PACKAGES = ["aws-amplify", "aws-amplify-6153", "amazon-cognito-identity-js", "aws-jwt-verify"]
@@ -38,7 +39,9 @@ def node_ready() -> None:
         pytest.fail(f"interop Node packages missing ({', '.join(missing)}): {INSTALL_HINT}", pytrace=False)
 
 
-def run_node(script: str, config: dict[str, Any], *, expect_ok: bool = True) -> dict[str, Any]:
+def run_node(
+    script: str, config: dict[str, Any], *, expect_ok: bool = True, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run ``node <script> <config JSON>``; return its JSON result (fails the test on a script failure)."""
     node_ready()
     proc = subprocess.run(
@@ -48,7 +51,7 @@ def run_node(script: str, config: dict[str, Any], *, expect_ok: bool = True) -> 
         capture_output=True,
         text=True,
         timeout=NODE_TIMEOUT,
-        env={**os.environ, "NODE_NO_WARNINGS": "1"},
+        env={**os.environ, "NODE_NO_WARNINGS": "1", **(env or {})},
     )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     try:
@@ -183,3 +186,51 @@ def step_error(result: dict[str, Any], index: int) -> dict[str, Any]:
     entry = result["steps"][index]
     assert not entry["ok"], f"step {index} ({entry['do']}) should have failed: {entry.get('value')}"
     return dict(entry["error"])
+
+
+# --- a real browser (tests/interop/browser.py) ---------------------------------------------------
+
+
+@pytest.fixture
+def chromium(tmp_path: Path) -> Iterator[Any]:
+    """A fresh headless Chromium (Debian's, via playwright-core); screenshots land in tmp_path."""
+    from tests.interop.browser import Chromium
+
+    browser = Chromium(tmp_path)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture
+def chromium_tls(tmp_path: Path) -> Iterator[Any]:
+    """A fresh headless Chromium that accepts the tests' self-signed certificates."""
+    from tests.interop.browser import Chromium
+
+    browser = Chromium(tmp_path, ignore_https_errors=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
+    """``userpool serve`` over TLS (managed login: Amplify only speaks https to its domain)."""
+    srv = TlsServer(tmp_path_factory.mktemp("userpool-tls"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def relying_party(tls_server: TlsServer) -> Iterator[Any]:
+    """An app's callback and sign-out URLs on https://localhost:PORT, recording where the browser lands."""
+    from tests.interop.managed_login import RelyingParty
+
+    app = RelyingParty(tls_server.cert, tls_server.key)
+    try:
+        yield app
+    finally:
+        app.close()

@@ -146,19 +146,11 @@ class Api:
         exists = await run_in_threadpool(self._pool_exists, pool_id)
         if not exists:
             return JSONResponse({"message": f"User pool {pool_id} does not exist."}, status_code=404)
+        from userpool.server import oauth2
+
         cfg = self.state.config
-        return JSONResponse(
-            {
-                "issuer": cfg.issuer(pool_id),
-                "jwks_uri": f"{cfg.base_url}/{pool_id}/.well-known/jwks.json",
-                "response_types_supported": ["code", "token"],
-                "subject_types_supported": ["public"],
-                "id_token_signing_alg_values_supported": ["RS256"],
-                "scopes_supported": ["openid", "email", "phone", "profile"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "token_use", "cognito:username", "email", "email_verified", "phone_number", "phone_number_verified"],
-            }
-        )
+        base = oauth2.public_base(cfg, request.headers.get("host"))
+        return JSONResponse(oauth2.discovery(base, cfg.issuer(pool_id), pool_id))
 
     def _pool_exists(self, pool_id: str) -> bool:
         with self.state.database.transaction() as db:
@@ -204,6 +196,8 @@ async def _read_limited(request: Request) -> bytes:
 
 
 def build_app(state: ServerState) -> Starlette:
+    from userpool.server.oauth2 import routes as oauth2_routes
+
     api = Api(state)
     routes = [
         Route("/", api.rpc, methods=["POST"]),
@@ -212,6 +206,7 @@ def build_app(state: ServerState) -> Starlette:
         Route("/{pool_id}/.well-known/openid-configuration", api.openid_configuration, methods=["GET"]),
         Route("/import/{job_id}", api.import_upload, methods=["PUT"]),  # import jobs' PreSignedUrl
         Route("/ui-logo/{pool_id}/{client_id}", ui_customization.logo_endpoint, methods=["GET"]),  # ImageUrl
+        *oauth2_routes(),  # managed login: /oauth2/*, /login, /logout and the hosted pages (server/oauth2/)
     ]
     middleware = [
         Middleware(
@@ -225,6 +220,7 @@ def build_app(state: ServerState) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.userpool = state
+    app.state.limiter = api.limiter  # managed login's pages count against the same quotas
     return app
 
 

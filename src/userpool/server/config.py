@@ -24,6 +24,7 @@ class ServerConfig:
     sms_webhook: str | None = None
     trigger_timeout: float = 5.0  # seconds a Lambda-style trigger may take (Cognito's limit)
     rate_limits: str = "default"  # "default" (Cognito's quotas per pool), "off", or a JSON file (ratelimit.py)
+    tls: bool = False  # served over TLS (--tls-cert/--tls-key or --tls-self-signed): https URLs, Secure cookies
 
     _ENV: ClassVar[dict[str, str]] = {
         "data_dir": "USERPOOL_DATA_DIR",
@@ -38,6 +39,7 @@ class ServerConfig:
         "sms_webhook": "USERPOOL_SMS_WEBHOOK",
         "trigger_timeout": "USERPOOL_TRIGGER_TIMEOUT",
         "rate_limits": "USERPOOL_RATE_LIMITS",
+        "tls": "USERPOOL_TLS",
     }
 
     def to_env(self) -> dict[str, str]:
@@ -45,7 +47,9 @@ class ServerConfig:
         out = {}
         for attr, var in self._ENV.items():
             value = getattr(self, attr)
-            if value is not None:
+            if isinstance(value, bool):
+                out[var] = "1" if value else ""
+            elif value is not None:
                 out[var] = str(value)
         return out
 
@@ -65,11 +69,12 @@ class ServerConfig:
             sms_webhook=env.get("USERPOOL_SMS_WEBHOOK") or None,
             trigger_timeout=float(env.get("USERPOOL_TRIGGER_TIMEOUT") or 5.0),
             rate_limits=env.get("USERPOOL_RATE_LIMITS") or "default",
+            tls=bool(env.get("USERPOOL_TLS")),
         )
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        return (self.public_url or f"{'https' if self.tls else 'http'}://{self.host}:{self.port}").rstrip("/")
 
     def issuer(self, pool_id: str) -> str:
         if self.issuer_style == "aws":

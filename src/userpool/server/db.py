@@ -171,6 +171,8 @@ class TokenFamily(Base):
     expires_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float)
     revoked_reason: Mapped[str | None] = mapped_column(String(64))
+    # the OAuth 2.0 scopes a managed-login sign-in was granted (refreshes keep them); None for API sign-ins
+    scopes: Mapped[str | None] = mapped_column(Text)
 
 
 class RefreshToken(Base):

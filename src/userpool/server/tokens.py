@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -33,6 +34,46 @@ from userpool.server.db import (
 from userpool.server.sealing import hash_secret, random_token
 
 SCOPE = "aws.cognito.signin.user.admin"
+OPENID = "openid"
+# The ID token's attributes a standard OIDC scope releases (openid alone releases every readable one).
+SCOPE_CLAIMS: dict[str, frozenset[str]] = {
+    "email": frozenset({"email", "email_verified"}),
+    "phone": frozenset({"phone_number", "phone_number_verified"}),
+    "profile": frozenset({
+        "name", "family_name", "given_name", "middle_name", "nickname", "preferred_username", "profile", "picture",
+        "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "address",
+    }),
+}
+
+
+@dataclass(frozen=True)
+class TokenOptions:
+    """What an OAuth 2.0 sign-in (managed login, the token endpoint) adds to Cognito's tokens.
+
+    ``scopes`` None means an API sign-in (InitiateAuth ...): ``scope`` is
+    ``aws.cognito.signin.user.admin`` and an ID token is always issued. With scopes, the access
+    token lists them, an ID token comes only with ``openid``, and ``email``/``phone``/``profile``
+    narrow its attributes, as Cognito's authorization server does."""
+
+    scopes: tuple[str, ...] | None = None
+    nonce: str | None = None
+
+    @property
+    def id_token(self) -> bool:
+        return self.scopes is None or OPENID in self.scopes
+
+
+def released_attributes(scopes: tuple[str, ...] | None, attrs: dict[str, str]) -> dict[str, str]:
+    """The attributes the ID token (and userInfo) carry for these scopes."""
+    if scopes is None:
+        return attrs
+    named = [SCOPE_CLAIMS[s] for s in scopes if s in SCOPE_CLAIMS]
+    if not named:  # openid alone: every attribute the client may read
+        return attrs
+    allowed = frozenset().union(*named) | {"sub", "identities"}
+    return {k: v for k, v in attrs.items() if k in allowed}
+
+
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 DEFAULT_UNITS = {"AccessToken": "hours", "IdToken": "hours", "RefreshToken": "days"}
 DEFAULT_VALIDITY = {"AccessToken": 1, "IdToken": 1, "RefreshToken": 30}
@@ -111,13 +152,19 @@ def _id_claim_value(name: str, value: str) -> Any:
         return value.lower() == "true"
     if name == "updated_at" and value.isdigit():
         return int(value)
+    if name == "identities":  # federated users: Cognito's claim is the parsed list
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
     return value
 
 
 def claims_for(
-    ctx: Context, pool: UserPool, client: AppClient, user: User, family: TokenFamily
+    ctx: Context, pool: UserPool, client: AppClient, user: User, family: TokenFamily, options: TokenOptions | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(access claims, ID claims) for one issuance, before any PreTokenGeneration change."""
+    options = options or TokenOptions()
     now = int(ctx.now)
     issuer = ctx.config.issuer(pool.id)
     event_id = str(uuid.uuid4())
@@ -129,7 +176,7 @@ def claims_for(
         "origin_jti": family.origin_jti,
         "event_id": event_id,
         "token_use": "access",
-        "scope": SCOPE,
+        "scope": SCOPE if options.scopes is None else " ".join(options.scopes),
         "auth_time": family.auth_time,
         "exp": now + validity_seconds(client.config, "AccessToken"),
         "iat": now,
@@ -147,9 +194,11 @@ def claims_for(
             preferred = preferred_role(groups)
             if preferred:
                 id_claims["cognito:preferred_role"] = preferred
-    for name, value in readable_attributes(client, user).items():
+    for name, value in released_attributes(options.scopes, readable_attributes(client, user)).items():
         if name != "sub":
             id_claims[name] = _id_claim_value(name, value)
+    if options.nonce is not None:
+        id_claims["nonce"] = options.nonce
     id_claims.update(
         {
             "iss": issuer,
@@ -180,19 +229,26 @@ def authentication_result(
     family: TokenFamily,
     refresh_token: str | None,
     source: str = "TokenGeneration_Authentication",
+    options: TokenOptions | None = None,
 ) -> dict[str, Any]:
     """Signed tokens for ``family``; ``source`` is the PreTokenGeneration triggerSource
-    (``TokenGeneration_Authentication``, ``_NewPasswordChallenge``, ``_RefreshTokens``)."""
+    (``TokenGeneration_Authentication``, ``_NewPasswordChallenge``, ``_RefreshTokens``,
+    ``_HostedAuth``); ``options`` carry an OAuth sign-in's scopes and nonce."""
     from userpool.server.triggers import pre_token_generation
 
-    access, id_claims = claims_for(ctx, pool, client, user, family)
+    if options is None:  # a refresh keeps the scopes its sign-in was granted (managed login's)
+        options = TokenOptions(scopes=tuple(family.scopes.split()) if family.scopes else None)
+    elif options.scopes is not None and family.scopes is None:
+        family.scopes = " ".join(options.scopes)
+    access, id_claims = claims_for(ctx, pool, client, user, family, options)
     access, id_claims = pre_token_generation(ctx, pool, client, user, access, id_claims, source)
     result: dict[str, Any] = {
         "AccessToken": sign(ctx, pool.id, access),
         "ExpiresIn": validity_seconds(client.config, "AccessToken"),
         "TokenType": "Bearer",
-        "IdToken": sign(ctx, pool.id, id_claims),
     }
+    if options.id_token:
+        result["IdToken"] = sign(ctx, pool.id, id_claims)
     if refresh_token:
         result["RefreshToken"] = refresh_token
     return result
@@ -220,8 +276,12 @@ def unverified_header(token: str) -> dict[str, Any] | None:
     return header if isinstance(header, dict) else None
 
 
-def decode_access_token(ctx: Context, token: str) -> dict[str, Any]:
-    """The verified claims of an access token this server issued; Cognito's errors otherwise."""
+def decode_access_token(ctx: Context, token: str, *, user_api: bool = True) -> dict[str, Any]:
+    """The verified claims of an access token this server issued; Cognito's errors otherwise.
+
+    ``user_api``: the token is used against the user API (GetUser ...), which needs the
+    ``aws.cognito.signin.user.admin`` scope; a managed-login token granted without it does
+    not work there, as in Cognito (userInfo, which needs ``openid`` instead, passes False)."""
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
         raise _bad_token()
     header = unverified_header(token)
@@ -244,6 +304,8 @@ def decode_access_token(ctx: Context, token: str) -> dict[str, Any]:
         raise _bad_token() from None
     if claims.get("token_use") != "access" or not str(claims.get("iss", "")).endswith("/" + pool_id):
         raise _bad_token()
+    if user_api and SCOPE not in str(claims.get("scope", "")).split():
+        raise errors.NotAuthorized("Access Token does not have required scopes")
     claims["_pool_id"] = pool_id
     return claims
 
@@ -276,9 +338,9 @@ _REFRESH = (
 )
 
 
-def user_from_access_token(ctx: Context, token: str) -> tuple[User, dict[str, Any]]:
+def user_from_access_token(ctx: Context, token: str, *, user_api: bool = True) -> tuple[User, dict[str, Any]]:
     """Authenticate a request by its access token: signature, expiry, revocation, user state."""
-    claims = decode_access_token(ctx, token)
+    claims = decode_access_token(ctx, token, user_api=user_api)
     found = ctx.db.execute(_FAMILY_AND_USER, {"origin_jti": str(claims.get("origin_jti", ""))}).first()
     family, user = found if found is not None else (None, None)
     if family is None or family.revoked_at is not None:

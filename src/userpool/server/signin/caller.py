@@ -13,18 +13,9 @@ from dataclasses import dataclass
 from userpool.server import errors, pools
 from userpool.server.context import Context
 from userpool.server.db import AppClient
+from userpool.server.tokens import TokenOptions  # what an OAuth sign-in adds to the tokens (scopes, nonce)
 
-
-@dataclass(frozen=True)
-class TokenOptions:
-    """What the caller asks of the tokens this sign-in ends with (OAuth: scopes, ``nonce``).
-
-    Carried to the one place tokens are issued (``pipeline.authentication_result``); the
-    token maker does not read them yet.
-    """
-
-    scopes: tuple[str, ...] | None = None
-    nonce: str | None = None
+__all__ = ["WIRE", "Caller", "TokenOptions"]
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ def authentication_result(
     source: str, caller: Caller,
 ) -> dict[str, Any]:
     """The one place a sign-in's tokens are made; ``caller.token_options`` arrive here."""
-    return tokens.authentication_result(ctx, pool, client, user, family, refresh, source=caller.token_source or source)
+    return tokens.authentication_result(ctx, pool, client, user, family, refresh, source=caller.token_source or source,
+                                        options=caller.token_options)
 
 
 def issue_tokens(

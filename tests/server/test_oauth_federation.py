@@ -1,0 +1,137 @@
+"""Federation through an OIDC identity provider: here another pool of the same server plays
+the provider, so the whole round trip (authorize -> provider's hosted page -> idpresponse ->
+token exchange and ID-token check -> federated user -> code for the app) runs on loopback."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningServer
+from tests.server.oauth_helpers import Browser, Page, claims, exchange, oauth_pool, redirect_params
+from tests.triggers import recorded
+
+
+@pytest.fixture
+def browser(server: RunningServer) -> Any:
+    b = Browser(server)
+    yield b
+    b.close()
+
+
+def provider_and_app(server: RunningServer, *, app_pool_args: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    idp = oauth_pool(server, secret=True, CallbackURLs=[f"{server.url}/oauth2/idpresponse"],
+                     AllowedOAuthFlows=["code"], AllowedOAuthScopes=["openid", "email"])
+    app = oauth_pool(server, pool_args=app_pool_args)
+    server.admin.create_identity_provider(
+        UserPoolId=app["pool_id"], ProviderName="Corp", ProviderType="OIDC", IdpIdentifiers=["corp-id"],
+        ProviderDetails={"client_id": idp["client_id"], "client_secret": idp["client_secret"], "authorize_scopes": "openid email",
+                         "attributes_request_method": "GET", "oidc_issuer": idp["issuer"]},
+        AttributeMapping={"email": "email", "username": "sub"},
+    )
+    client = server.admin.describe_user_pool_client(UserPoolId=app["pool_id"], ClientId=app["client_id"])["UserPoolClient"]
+    settings = {k: client[k] for k in ("ExplicitAuthFlows", "AllowedOAuthFlowsUserPoolClient", "AllowedOAuthFlows",
+                                       "AllowedOAuthScopes", "CallbackURLs", "LogoutURLs")}
+    server.admin.update_user_pool_client(UserPoolId=app["pool_id"], ClientId=app["client_id"],
+                                         SupportedIdentityProviders=["COGNITO", "Corp"], **settings)
+    return idp, app
+
+
+def test_oidc_federation_creates_the_user_and_issues_identities(server: RunningServer, make_user: Any,
+                                                                browser: Browser) -> None:
+    handler = "python:tests.triggers.lambdas:record_only"
+    idp, app = provider_and_app(server, app_pool_args={"LambdaConfig": {"PreSignUp": handler}})
+    employee = make_user(idp)
+    provider_login = browser.authorize(app, identity_provider="Corp", scope="openid email", state="app-state", nonce="app-n")
+    assert isinstance(provider_login, Page) and provider_login.status == 200  # the provider's own sign-in page
+    landed = browser.follow_to_app(browser.submit(provider_login.form, username=employee, password="Passw0rd!"))
+    params = redirect_params(landed)
+    assert params["state"] == "app-state"
+    tokens = exchange(server, app, params["code"])
+    assert tokens.status_code == 200, tokens.text
+    id_token = claims(tokens.json()["id_token"])
+    idp_sub = server.admin.admin_get_user(UserPoolId=idp["pool_id"], Username=employee)["UserAttributes"]
+    sub = next(a["Value"] for a in idp_sub if a["Name"] == "sub")
+    assert id_token["cognito:username"] == f"Corp_{sub}" and id_token["nonce"] == "app-n"
+    assert id_token["email"] == f"{employee}@example.com"
+    [identity] = id_token["identities"]
+    assert identity["providerName"] == "Corp" and identity["providerType"] == "OIDC" and identity["userId"] == sub
+    federated = server.admin.admin_get_user(UserPoolId=app["pool_id"], Username=f"Corp_{sub}")
+    assert federated["UserStatus"] == "EXTERNAL_PROVIDER"
+    assert [e["event"]["triggerSource"] for e in recorded(server.data_dir, app["pool_id"])] == ["PreSignUp_ExternalProvider"]
+    # a second federated sign-in (by idp_identifier) finds the same user; no second PreSignUp
+    again = Browser(server)
+    try:
+        login = again.authorize(app, idp_identifier="corp-id")
+        assert isinstance(login, Page)
+        code = redirect_params(again.follow_to_app(again.submit(login.form, username=employee, password="Passw0rd!")))["code"]
+        assert claims(exchange(server, app, code).json()["access_token"])["username"] == f"Corp_{sub}"
+    finally:
+        again.close()
+    assert len(recorded(server.data_dir, app["pool_id"])) == 1
+
+
+def test_linked_provider_identity_signs_in_as_the_existing_user(server: RunningServer, make_user: Any,
+                                                                browser: Browser) -> None:
+    idp, app = provider_and_app(server)
+    employee = make_user(idp)
+    sub = next(a["Value"] for a in server.admin.admin_get_user(UserPoolId=idp["pool_id"], Username=employee)["UserAttributes"]
+               if a["Name"] == "sub")
+    native = make_user(app)
+    server.admin.admin_link_provider_for_user(
+        UserPoolId=app["pool_id"], DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": native},
+        SourceUser={"ProviderName": "Corp", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": sub},
+    )
+    login = browser.authorize(app, identity_provider="Corp")
+    assert isinstance(login, Page)
+    code = redirect_params(browser.follow_to_app(browser.submit(login.form, username=employee, password="Passw0rd!")))["code"]
+    id_token = claims(exchange(server, app, code).json()["id_token"])
+    assert id_token["cognito:username"] == native
+    assert any(i["providerName"] == "Corp" for i in id_token["identities"])
+
+
+def test_federation_refusals(server: RunningServer, browser: Browser) -> None:
+    _, app = provider_and_app(server)
+    unknown = browser.authorize(app, identity_provider="Nope", state="s")
+    assert redirect_params(unknown)["error"] == "invalid_request"
+    bad_identifier = browser.authorize(app, idp_identifier="nope")
+    assert redirect_params(bad_identifier)["error"] == "invalid_request"
+    # a callback that did not start in this browser (no state cookie), or with a forged state
+    forged = browser.get("/oauth2/idpresponse", params={"code": "x", "state": "forged"})
+    assert forged.status_code == 400 and "location" not in forged.headers
+    outsider = Browser(server)
+    try:
+        start = outsider.http.get("/oauth2/authorize", params={"client_id": app["client_id"], "response_type": "code",
+                                                                "redirect_uri": "https://app.example.com/callback",
+                                                                "identity_provider": "Corp"})
+        assert start.status_code == 302
+        state = dict(p.split("=", 1) for p in start.headers["location"].split("?", 1)[1].split("&"))["state"]
+    finally:
+        outsider.close()
+    replayed = browser.get("/oauth2/idpresponse", params={"code": "x", "state": state})
+    assert replayed.status_code == 400  # the state is bound to the browser that started the sign-in
+
+
+def test_sign_in_page_offers_the_provider_and_a_provider_only_client_goes_straight_there(
+    server: RunningServer, make_user: Any, browser: Browser
+) -> None:
+    idp, app = provider_and_app(server)
+    login = browser.authorize(app)
+    assert isinstance(login, Page) and "Continue with Corp" in login.text and "username" in login.form.fields
+    button = re.search(r'href="(/oauth2/authorize\?[^"]+)"', login.response.text)
+    assert button is not None and "identity_provider=Corp" in button.group(1)
+    client = server.admin.describe_user_pool_client(UserPoolId=app["pool_id"], ClientId=app["client_id"])["UserPoolClient"]
+    settings = {k: client[k] for k in ("AllowedOAuthFlowsUserPoolClient", "AllowedOAuthFlows", "AllowedOAuthScopes",
+                                       "CallbackURLs")}
+    server.admin.update_user_pool_client(UserPoolId=app["pool_id"], ClientId=app["client_id"],
+                                         SupportedIdentityProviders=["Corp"], **settings)
+    straight = browser.http.get("/oauth2/authorize", params={"client_id": app["client_id"], "response_type": "code",
+                                                              "redirect_uri": "https://app.example.com/callback"})
+    assert straight.status_code == 302 and f"client_id={idp['client_id']}" in straight.headers["location"]
+    employee = make_user(idp)
+    provider_page = browser.follow_to_app(straight)
+    assert isinstance(provider_page, Page)
+    landed = browser.follow_to_app(browser.submit(provider_page.form, username=employee, password="Passw0rd!"))
+    assert exchange(server, app, redirect_params(landed)["code"]).status_code == 200
