@@ -109,6 +109,10 @@ def body_for(op: str, pool_id: str, client_id: str, username: str, token: str) -
         "SetUserMFAPreference": {"AccessToken": token, "SoftwareTokenMfaSettings": {"Enabled": False}},
         "AdminSetUserMFAPreference": {**user, "SoftwareTokenMfaSettings": {"Enabled": False}},
         "SetUserSettings": {"AccessToken": token, "MFAOptions": []},
+        "StartWebAuthnRegistration": {"AccessToken": token},
+        "CompleteWebAuthnRegistration": {"AccessToken": token, "Credential": {"id": "x"}},
+        "ListWebAuthnCredentials": {"AccessToken": token},
+        "DeleteWebAuthnCredential": {"AccessToken": token, "CredentialId": "x"},
         "AdminSetUserSettings": {**user, "MFAOptions": []},
         # managed login (OAuth 2.0) management
         "CreateUserPoolDomain": {"UserPoolId": pool_id, "Domain": "every-op-domain"},

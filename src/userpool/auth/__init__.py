@@ -37,6 +37,7 @@ from .constants import (
     UpdateAttributeStep,
 )
 from .default_client import (
+    associate_web_authn_credential,
     auto_sign_in,
     configure,
     confirm_reset_password,
@@ -45,11 +46,13 @@ from .default_client import (
     confirm_user_attribute,
     delete_user,
     delete_user_attributes,
+    delete_web_authn_credential,
     fetch_auth_session,
     fetch_mfa_preference,
     fetch_user_attributes,
     get_current_user,
     get_default_client,
+    list_web_authn_credentials,
     resend_sign_up_code,
     reset_password,
     send_user_attribute_verification_code,
@@ -64,6 +67,12 @@ from .default_client import (
 )
 from .errors import AuthError, AuthValidationError
 from .jwt import JWT, decode_jwt
+from .passkeys import (
+    AuthWebAuthnCredential,
+    ListWebAuthnCredentialsOutput,
+    PasskeyAuthenticator,
+    PasskeyError,
+)
 from .state import AuthContext, Clock
 from .storage import AsyncTokenStore, FileStore, KeyringStore, MemoryStore, ThreadedStore, TokenStore
 from .types import (
@@ -156,4 +165,13 @@ __all__ = [
     "update_password",
     "update_user_attributes",
     "verify_totp_setup",
+]
+__all__ += [  # passkeys
+    "AuthWebAuthnCredential",
+    "ListWebAuthnCredentialsOutput",
+    "PasskeyAuthenticator",
+    "PasskeyError",
+    "associate_web_authn_credential",
+    "delete_web_authn_credential",
+    "list_web_authn_credentials",
 ]

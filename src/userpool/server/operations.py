@@ -25,6 +25,7 @@ from userpool.server.ops import (
     token_lifecycle,
     ui_customization,
     users,
+    webauthn,
 )
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
@@ -97,6 +98,11 @@ HANDLERS: dict[str, Handler] = {
     "AdminSetUserMFAPreference": mfa.admin_set_user_mfa_preference,
     "SetUserSettings": mfa.set_user_settings,
     "AdminSetUserSettings": mfa.admin_set_user_settings,
+    # passkeys (ops/webauthn.py; the WEB_AUTHN sign-in challenge is in signin/challenges/web_authn.py)
+    "StartWebAuthnRegistration": webauthn.start_web_authn_registration,
+    "CompleteWebAuthnRegistration": webauthn.complete_web_authn_registration,
+    "ListWebAuthnCredentials": webauthn.list_web_authn_credentials,
+    "DeleteWebAuthnCredential": webauthn.delete_web_authn_credential,
     # CSV user import jobs
     "GetCSVHeader": import_jobs.get_csv_header,
     "CreateUserImportJob": import_jobs.create_user_import_job,

@@ -24,6 +24,7 @@ from ..config import AuthConfig
 from ..constants import AuthFlowType
 from ..errors import AuthError
 from ..flows import (
+    associate_web_authn_credential,
     auto_sign_in,
     confirm_reset_password,
     confirm_sign_in,
@@ -31,10 +32,12 @@ from ..flows import (
     confirm_user_attribute,
     delete_user,
     delete_user_attributes,
+    delete_web_authn_credential,
     fetch_auth_session,
     fetch_mfa_preference,
     fetch_user_attributes,
     get_current_user,
+    list_web_authn_credentials,
     refresh_tokens,
     resend_sign_up_code,
     reset_password,
@@ -48,7 +51,8 @@ from ..flows import (
     update_user_attributes,
     verify_totp_setup,
 )
-from ..flows.base import CognitoCall, Flow, LoadTokens, NeedTokens, SaveTokens, Step
+from ..flows.base import CognitoCall, Flow, LoadTokens, NeedTokens, SaveTokens, Step, UsePasskey
+from ..passkeys import ListWebAuthnCredentialsOutput, PasskeyAuthenticator
 from ..state import AuthContext, Clock, build_context
 from ..storage import Storage
 from ..tokens import CognitoTokens
@@ -159,6 +163,8 @@ class AuthClient:
             return self._tokens.load()
         if isinstance(step, SaveTokens):
             return self._tokens.save(step.tokens)
+        if isinstance(step, UsePasskey):
+            return step.run()  # the authenticator's ceremony (a blocking call, by its interface)
         return self._tokens.clear()
 
     def _refresh(self, tokens: CognitoTokens) -> CognitoTokens | None:
@@ -311,6 +317,23 @@ class AuthClient:
     def fetch_mfa_preference(self) -> FetchMFAPreferenceOutput:
         """Amplify's ``fetchMFAPreference`` (GetUser): the enabled and preferred MFA types."""
         return self._run(fetch_mfa_preference.fetch_mfa_preference(self._ctx))
+
+    # ------------------------------------------------------------ passkeys
+
+    def associate_web_authn_credential(self, authenticator: PasskeyAuthenticator) -> None:
+        """Amplify's ``associateWebAuthnCredential``: register a passkey made by ``authenticator``
+        (StartWebAuthnRegistration, ``authenticator.create``, CompleteWebAuthnRegistration)."""
+        return self._run(associate_web_authn_credential.associate_web_authn_credential(self._ctx, authenticator))
+
+    def list_web_authn_credentials(
+        self, page_size: int | None = None, next_token: str | None = None
+    ) -> ListWebAuthnCredentialsOutput:
+        """Amplify's ``listWebAuthnCredentials`` (ListWebAuthnCredentials): the user's passkeys."""
+        return self._run(list_web_authn_credentials.list_web_authn_credentials(self._ctx, page_size, next_token))
+
+    def delete_web_authn_credential(self, credential_id: str) -> None:
+        """Amplify's ``deleteWebAuthnCredential`` (DeleteWebAuthnCredential): remove one passkey."""
+        return self._run(delete_web_authn_credential.delete_web_authn_credential(self._ctx, credential_id))
 
     # ------------------------------------------------------------ account
 
