@@ -99,3 +99,16 @@ def keep(ctx: Context, pending: Pending, state: dict[str, Any]) -> None:
             expires_at=row.expires_at,
         )
     )
+
+
+def find(ctx: Context, handle: str | None) -> AuthSession | None:
+    """The session ``handle`` names, not consumed (None if unknown)."""
+    return ctx.db.get(AuthSession, hash_secret(handle), with_for_update=True) if handle else None
+
+
+def stored_challenge(ctx: Context, handle: str | None) -> str | None:
+    """What the session ``handle`` was opened for, without consuming it (None if unknown):
+    one ChallengeName (EMAIL_OTP) answers two kinds of session, e-mail MFA and USER_AUTH's
+    first factor, and the answer goes where the session says."""
+    row = find(ctx, handle)
+    return row.challenge if row is not None else None

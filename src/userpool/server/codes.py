@@ -19,7 +19,9 @@ SIGN_UP = "SIGN_UP"
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
 MFA_SMS = "MFA:SMS_MFA"  # sign-in codes (mfa.py): 3 minutes, the life of a challenge session
 MFA_EMAIL = "MFA:EMAIL_OTP"
-TTL = {SIGN_UP: 24 * 3600, FORGOT_PASSWORD: 3600, MFA_SMS: 180, MFA_EMAIL: 180}
+SIGN_IN_EMAIL = "SIGN_IN:EMAIL_OTP"  # USER_AUTH's first-factor codes (signin/challenges/_otp.py): 3 minutes too
+SIGN_IN_SMS = "SIGN_IN:SMS_OTP"
+TTL = {SIGN_UP: 24 * 3600, FORGOT_PASSWORD: 3600, MFA_SMS: 180, MFA_EMAIL: 180, SIGN_IN_EMAIL: 180, SIGN_IN_SMS: 180}
 DEFAULT_TTL = 24 * 3600
 MAX_ATTEMPTS = 5
 
@@ -70,6 +72,23 @@ def consume(ctx: Context, user: User, purpose: str, code: str) -> None:
         row.attempts += 1
         raise errors.CodeMismatch("Invalid verification code provided, please try again.", persist=True)
     ctx.db.delete(row)
+
+
+def check(ctx: Context, user: User, purpose: str, code: str) -> str:
+    """A sign-in code's verdict without raising: ``"ok"`` (and the code is used up),
+    ``"wrong"`` (the attempt counted), ``"expired"`` (the code is gone), ``"missing"``, or
+    ``"exhausted"`` after ``MAX_ATTEMPTS`` wrong tries (the code is gone: ask for a new one)."""
+    row = ctx.db.get(Code, (user.id, purpose), with_for_update=True)
+    if row is None:
+        return "missing"
+    if row.expires_at <= ctx.now or row.attempts >= MAX_ATTEMPTS:
+        ctx.db.delete(row)
+        return "expired" if row.expires_at <= ctx.now else "exhausted"
+    if not same(row.code_hash, digest(ctx, user, purpose, code or "")):
+        row.attempts += 1
+        return "wrong"
+    ctx.db.delete(row)
+    return "ok"
 
 
 def destination(pool: UserPool, user: User, attribute: str) -> tuple[str, str] | None:

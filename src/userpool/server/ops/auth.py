@@ -17,12 +17,14 @@ from userpool.server.db import AppClient, UserPool
 
 def initiate_auth(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client, pool = resolve.public_client(ctx, req["ClientId"])
-    return signin.initiate(ctx, pool, client, req["AuthFlow"], req.get("AuthParameters") or {}, signin.WIRE, admin=False)
+    return signin.initiate(ctx, pool, client, req["AuthFlow"], req.get("AuthParameters") or {}, signin.WIRE, admin=False,
+                          session=req.get("Session"))
 
 
 def admin_initiate_auth(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client, pool = resolve.admin_client(ctx, req)
-    return signin.initiate(ctx, pool, client, req["AuthFlow"], req.get("AuthParameters") or {}, signin.WIRE, admin=True)
+    return signin.initiate(ctx, pool, client, req["AuthFlow"], req.get("AuthParameters") or {}, signin.WIRE, admin=True,
+                          session=req.get("Session"))
 
 
 def respond_to_auth_challenge(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,24 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from userpool.server import audit, codes, errors, messages, passwords, pools, resolve, triggers, users
+from userpool.server import (
+    audit,
+    challenge_sessions,
+    codes,
+    errors,
+    messages,
+    passwords,
+    pools,
+    resolve,
+    triggers,
+    users,
+)
 from userpool.server.context import Context
-from userpool.server.db import User, UserPool
+from userpool.server.db import AppClient, AuthSession, User, UserPool
+from userpool.server.signin import names
+from userpool.server.signin.first_factors import allowed_factors
+
+PASSWORDLESS_FACTORS = (names.EMAIL_OTP, names.SMS_OTP)
 
 
 def simulated_delivery(ctx: Context, pool: UserPool, username: str) -> dict[str, str]:
@@ -31,11 +46,13 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise errors.NotAuthorized("SignUp is not permitted for this user pool")
-    if not req.get("Password"):  # optional in the model (passwordless pools); required here
+    password = req.get("Password") or None  # omitted or blank: a passwordless user, where the pool allows one
+    if password is None and not any(f in allowed_factors(pool) for f in PASSWORDLESS_FACTORS):
         raise errors.InvalidParameter(
             "1 validation error detected: Value null at 'password' failed to satisfy constraint: Member must not be null"
         )
-    passwords.check_policy(req["Password"], passwords.policy_of(pool.config))
+    if password is not None:
+        passwords.check_policy(password, passwords.policy_of(pool.config))
     user = users.new_user(ctx, pool, req["Username"], users.UNCONFIRMED)
     users.apply_attributes(
         ctx, pool, user, req.get("UserAttributes") or [], admin=False, writable=client.config.get("WriteAttributes"), creating=True
@@ -48,7 +65,8 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     for attr, flag in (("email", "autoVerifyEmail"), ("phone_number", "autoVerifyPhone")):
         if response.get(flag) and user.attr(attr):
             users.put_attribute(user, users.VERIFIED_FLAG[attr], "true")
-    passwords.set_password(user, req["Password"], ctx.sealer)
+    if password is not None:
+        passwords.set_password(user, password, ctx.sealer)
     ctx.db.add(user)
     try:
         ctx.db.flush()
@@ -62,7 +80,28 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     audit.event("sign_up", pool=pool.id, user=user.sub, client=client.id)
     if user.status == users.CONFIRMED:
         triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
-    return out
+    return {**out, **_sign_in_session(ctx, client, user)}
+
+
+def _sign_in_session(ctx: Context, client: AppClient, user: User) -> dict[str, str]:
+    """``Session`` for a USER_AUTH client: ConfirmSignUp may carry it, and InitiateAuth USER_AUTH
+    with the one a confirmed user got (ConfirmSignUp's, or an auto-confirming SignUp's) signs
+    the new user in without a second code (``signin/flows/user_auth.after_sign_up``)."""
+    if names.ALLOW_USER_AUTH not in pools.explicit_auth_flows(client):
+        return {}
+    return {"Session": challenge_sessions.open_session(ctx, client, user, user.username, names.SIGN_UP_SESSION)}
+
+
+def _sign_up_session(ctx: Context, client: AppClient, user: User, session: str | None) -> AuthSession | None:
+    """ConfirmSignUp's optional Session must be SignUp's, for this user, unexpired; checked
+    before the code is used, so a refusal uses up nothing."""
+    if session is None:
+        return None
+    row = challenge_sessions.find(ctx, session)
+    if row is None or row.challenge != names.SIGN_UP_SESSION or row.client_id != client.id or row.user_id != user.id \
+            or row.expires_at <= ctx.now:
+        raise errors.NotAuthorized(messages.INVALID_SESSION)
+    return row
 
 
 def _confirm(ctx: Context, pool: UserPool, user: User, force_alias: bool) -> None:
@@ -84,11 +123,14 @@ def confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         raise errors.UserNotFound(messages.USERNAME_CLIENT_NOT_FOUND)
     if user.status != users.UNCONFIRMED:
         raise errors.NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+    given = _sign_up_session(ctx, client, user, req.get("Session"))
     codes.consume(ctx, user, codes.SIGN_UP, req["ConfirmationCode"])
+    if given is not None:
+        ctx.db.delete(given)  # replaced by the Session this answer carries
     _confirm(ctx, pool, user, bool(req.get("ForceAliasCreation")))
     triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
     audit.event("confirm_sign_up", pool=pool.id, user=user.sub, client=client.id)
-    return {}
+    return _sign_in_session(ctx, client, user)
 
 
 def resend_confirmation_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:

@@ -13,20 +13,24 @@ from userpool.server.signin import names
 from userpool.server.signin.caller import Caller
 from userpool.server.signin.challenges import (
     custom_challenge,
-    email_otp,
+    email_otp_sign_in,
     mfa_setup,
     new_password_required,
     password_verifier,
+    select_challenge,
     select_mfa_type,
     sms_mfa,
+    sms_otp,
     software_token_mfa,
 )
 from userpool.server.signin.flows.custom_auth import custom_auth
 from userpool.server.signin.flows.refresh_token_auth import refresh_token_auth
+from userpool.server.signin.flows.user_auth import user_auth
 from userpool.server.signin.flows.user_password_auth import admin_user_password_auth, user_password_auth
 from userpool.server.signin.flows.user_srp_auth import user_srp_auth
 
 Flow = Callable[[Context, UserPool, AppClient, dict[str, Any], Caller], dict[str, Any]]
+SessionFlow = Callable[[Context, UserPool, AppClient, dict[str, Any], Caller, str | None], dict[str, Any]]
 Answer = Callable[[Context, UserPool, AppClient, dict[str, Any], str | None, Caller], dict[str, Any]]
 
 FLOWS: dict[str, Flow] = {  # InitiateAuth
@@ -35,7 +39,9 @@ FLOWS: dict[str, Flow] = {  # InitiateAuth
     names.REFRESH_TOKEN_AUTH: refresh_token_auth,
     names.REFRESH_TOKEN: refresh_token_auth,
     names.CUSTOM_AUTH: custom_auth,
+    names.USER_AUTH: user_auth,  # also takes InitiateAuth's Session (SESSION_FLOWS)
 }
+SESSION_FLOWS: dict[str, SessionFlow] = {names.USER_AUTH: user_auth}  # flows that read InitiateAuth's ``Session`` member
 ADMIN_FLOWS: dict[str, Flow] = {  # AdminInitiateAuth: USER_PASSWORD_AUTH is ADMIN_USER_PASSWORD_AUTH there
     **{k: v for k, v in FLOWS.items() if k != names.USER_PASSWORD_AUTH},
     names.ADMIN_USER_PASSWORD_AUTH: admin_user_password_auth,
@@ -47,18 +53,23 @@ CHALLENGES: dict[str, Answer] = {  # RespondToAuthChallenge / AdminRespondToAuth
     names.CUSTOM_CHALLENGE: custom_challenge.answer,
     names.SOFTWARE_TOKEN_MFA: software_token_mfa.answer,
     names.SMS_MFA: sms_mfa.answer,
-    names.EMAIL_OTP: email_otp.answer,
+    names.EMAIL_OTP: email_otp_sign_in.answer,  # USER_AUTH's first factor, or e-mail MFA (email_otp.answer)
     names.SELECT_MFA_TYPE: select_mfa_type.answer,
     names.MFA_SETUP: mfa_setup.answer,
+    names.SELECT_CHALLENGE: select_challenge.answer,  # USER_AUTH: the first factor chosen (first_factors.py)
+    names.SMS_OTP: sms_otp.answer,
 }
 
 
 def initiate(
-    ctx: Context, pool: UserPool, client: AppClient, flow: str, params: dict[str, Any], caller: Caller, *, admin: bool
+    ctx: Context, pool: UserPool, client: AppClient, flow: str, params: dict[str, Any], caller: Caller, *, admin: bool,
+    session: str | None = None,
 ) -> dict[str, Any]:
     handler = (ADMIN_FLOWS if admin else FLOWS).get(flow)
     if handler is None:
         raise errors.InvalidParameter(f"Initiate Auth method not supported: {flow}")
+    if flow in SESSION_FLOWS:
+        return SESSION_FLOWS[flow](ctx, pool, client, params, caller, session)
     return handler(ctx, pool, client, params, caller)
 
 
