@@ -56,9 +56,8 @@ from webauthn.helpers.structs import (
 from userpool.server import errors
 from userpool.server.db import UserPool, UserPoolDomain, WebAuthnCredential
 from userpool.server.sealing import hash_secret
+from userpool.server.signin import names
 
-#: The first factor's name in ``AllowedFirstAuthFactors`` and the challenge's name.
-WEB_AUTHN = "WEB_AUTHN"
 #: How long a started registration or a WEB_AUTHN challenge may be answered (the options' timeout).
 TIMEOUT_SECONDS = 180
 #: Cognito's limit of passkeys per user.
@@ -80,7 +79,7 @@ class RelyingParty:
 def enabled(pool: UserPool) -> bool:
     """Whether the pool lets users sign in with passkeys (AllowedFirstAuthFactors)."""
     policy = (pool.config.get("Policies") or {}).get("SignInPolicy") or {}
-    return WEB_AUTHN in (policy.get("AllowedFirstAuthFactors") or [])
+    return names.WEB_AUTHN in (policy.get("AllowedFirstAuthFactors") or [])
 
 
 def relying_party(db: Session, pool: UserPool) -> RelyingParty:
@@ -124,8 +123,8 @@ def _uv(rp: RelyingParty) -> UserVerificationRequirement:
     return UserVerificationRequirement.REQUIRED if rp.require_user_verification else UserVerificationRequirement.PREFERRED
 
 
-def _descriptors(credentials: list[WebAuthnCredential]) -> list[PublicKeyCredentialDescriptor]:
-    return [PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(c.credential_id)) for c in credentials]
+def _descriptors(credential_ids: list[str]) -> list[PublicKeyCredentialDescriptor]:
+    return [PublicKeyCredentialDescriptor(id=webauthn.base64url_to_bytes(c)) for c in credential_ids]
 
 
 def registration_options(
@@ -143,18 +142,18 @@ def registration_options(
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED, user_verification=_uv(rp)
         ),
-        exclude_credentials=_descriptors(existing),
+        exclude_credentials=_descriptors([c.credential_id for c in existing]),
     )
     return json.loads(webauthn.options_to_json(options)), challenge_hash(options.challenge)
 
 
-def authentication_options(rp: RelyingParty, credentials: list[WebAuthnCredential]) -> tuple[str, str]:
-    """The WEB_AUTHN challenge's CREDENTIAL_REQUEST_OPTIONS (a JSON string) for the user's
+def authentication_options(rp: RelyingParty, credential_ids: list[str]) -> tuple[str, str]:
+    """The WEB_AUTHN challenge's CREDENTIAL_REQUEST_OPTIONS (a JSON string) allowing the user's
     passkeys, and the hash of its challenge."""
     options = webauthn.generate_authentication_options(
         rp_id=rp.id,
         timeout=TIMEOUT_SECONDS * 1000,
-        allow_credentials=_descriptors(credentials),
+        allow_credentials=_descriptors(credential_ids),
         user_verification=_uv(rp),
     )
     return webauthn.options_to_json(options), challenge_hash(options.challenge)
@@ -239,13 +238,17 @@ def verify_assertion(
     rp: RelyingParty, stored_hash: str, credential: AuthenticationCredential, stored: WebAuthnCredential
 ) -> int:
     """The checks of a passkey sign-in; returns the new signature count to store. The counter
-    must grow (unless the authenticator keeps none: 0 and 0), so a cloned key shows."""
-    client_data = _client_data(credential.response.client_data_json, stored_hash, rp.id, errors.NotAuthorized)
+    must grow (unless the authenticator keeps none: 0 and 0), so a cloned key shows.
+    RespondToAuthChallenge has no WebAuthn* errors: a wrong origin or RP id is NotAuthorized."""
     try:
         auth_data = parse_authenticator_data(credential.response.authenticator_data)
     except (WebAuthnException, ValueError, TypeError):
         raise errors.InvalidParameter("The credential's authenticatorData is not valid.") from None
-    _check_rp_id_hash(auth_data.rp_id_hash, rp.id)
+    try:
+        client_data = _client_data(credential.response.client_data_json, stored_hash, rp.id, errors.NotAuthorized)
+        _check_rp_id_hash(auth_data.rp_id_hash, rp.id)
+    except (errors.WebAuthnOriginNotAllowed, errors.WebAuthnRelyingPartyMismatch) as exc:
+        raise errors.NotAuthorized(exc.message) from None
     try:
         verified = webauthn.verify_authentication_response(
             credential=credential,
