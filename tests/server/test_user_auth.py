@@ -8,14 +8,23 @@ allow -- each a Cognito-shaped 400 that changed nothing it should not."""
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
+import pytest
+
 from tests.conftest import ALL_FLOWS, PASSWORD, RunningServer, create_pool
 from tests.server.helpers import (
+    WRONG_PASSWORD,
     claims,
     ok,
+    rejected,
+    rejected_recording,
+    rpc,
+    srp_start,
     unique,
+    user_id,
 )
 
 USER_AUTH_FLOWS = [*ALL_FLOWS, "ALLOW_USER_AUTH"]
@@ -68,6 +77,13 @@ def otp(server: RunningServer, username: str, medium: str = "EMAIL") -> str:
         if msg["username"] == username and msg["delivery_medium"] == medium:
             return str(msg["code"])
     raise LookupError(username)
+
+
+def refused(server: RunningServer, op: str, body: dict[str, Any]) -> str:
+    """The error name of a refused call."""
+    r = rpc(server, op, body)
+    assert r.status_code == 400, r.text
+    return str(r.json()["__type"])
 
 
 def signed_in(result: dict[str, Any], username: str) -> None:
@@ -129,3 +145,315 @@ def test_sms_otp_through_select_challenge(server):
     assert step["ChallengeName"] == "SMS_OTP"
     assert step["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "SMS"
     signed_in(respond(server, pool, step, username, SMS_OTP_CODE=otp(server, username, "SMS")), username)
+
+
+def test_admin_initiate_auth_takes_user_auth_too(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = server.admin.admin_initiate_auth(UserPoolId=pool["pool_id"], ClientId=pool["client_id"], AuthFlow="USER_AUTH",
+                                            AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"})
+    assert step["ChallengeName"] == "EMAIL_OTP"
+    result = server.admin.admin_respond_to_auth_challenge(
+        UserPoolId=pool["pool_id"], ClientId=pool["client_id"], ChallengeName="EMAIL_OTP", Session=step["Session"],
+        ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": otp(server, username)})
+    signed_in(result, username)
+
+
+def test_a_preferred_factor_the_user_cannot_use_falls_back_to_the_choice(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool, phone=False)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="SMS_OTP")
+    assert step["ChallengeName"] == "SELECT_CHALLENGE"
+    assert "SMS_OTP" not in step["AvailableChallenges"]
+
+
+def test_no_code_or_session_secret_is_readable_in_the_database(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    code = otp(server, username)
+    dump = json.dumps(server.snapshot(), default=repr)
+    assert code not in dump
+    assert step["Session"] not in dump
+    purposes = server.query("SELECT purpose, code_hash FROM codes WHERE user_id = ?", user_id(server, pool["pool_id"], username))
+    assert purposes and purposes[0][0] == "SIGN_IN:EMAIL_OTP" and len(purposes[0][1]) == 64
+
+
+# ------------------------------------------------------------------ code refusals
+
+
+def test_a_wrong_code_is_refused_counted_and_can_be_retried(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    right = otp(server, username)
+    wrong = "000000" if right != "000000" else "111111"
+    rejected_recording(server, "RespondToAuthChallenge", respond_body(pool, step, username, EMAIL_OTP_CODE=wrong),
+                       "CodeMismatchException", tables={"users", "codes", "auth_sessions"})
+    assert server.query("SELECT failed_attempts FROM users WHERE id = ?", user_id(server, pool["pool_id"], username))[0][0] == 1
+    signed_in(respond(server, pool, step, username, EMAIL_OTP_CODE=right), username)
+
+
+def test_a_used_code_and_its_session_do_not_work_twice(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    code = otp(server, username)
+    respond(server, pool, step, username, EMAIL_OTP_CODE=code)
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, step, username, EMAIL_OTP_CODE=code),
+             "NotAuthorizedException", message="Invalid session")
+    again = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    rejected_recording(server, "RespondToAuthChallenge", respond_body(pool, again, username, EMAIL_OTP_CODE=code),
+                       "CodeMismatchException", tables={"users", "codes", "auth_sessions"})
+
+
+def test_an_expired_code_is_refused(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    uid = user_id(server, pool["pool_id"], username)
+    expires = server.query("SELECT expires_at FROM codes WHERE user_id = ? AND purpose = 'SIGN_IN:EMAIL_OTP'", uid)[0][0]
+    assert 0 < expires - time.time() <= 180
+    server.execute("UPDATE codes SET expires_at = 1 WHERE user_id = ?", uid)
+    rejected_recording(server, "RespondToAuthChallenge", respond_body(pool, step, username, EMAIL_OTP_CODE=otp(server, username)),
+                       "ExpiredCodeException", tables={"codes", "auth_sessions"})
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, step, username, EMAIL_OTP_CODE=otp(server, username)),
+             "NotAuthorizedException")
+
+
+def test_wrong_codes_end_the_session_then_lock_the_user_out(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    right = otp(server, username)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(3):  # mfa.MAX_ANSWERS tries per session
+        body = respond_body(pool, step, username, EMAIL_OTP_CODE=wrong)
+        assert refused(server, "RespondToAuthChallenge", body) == "CodeMismatchException"
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, step, username, EMAIL_OTP_CODE=right),
+             "NotAuthorizedException", message="Invalid session")
+    second = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    wrong = "000000" if otp(server, username) != "000000" else "111111"
+    for _ in range(2):
+        body = respond_body(pool, second, username, EMAIL_OTP_CODE=wrong)
+        assert refused(server, "RespondToAuthChallenge", body) == "CodeMismatchException"
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH",
+            "AuthParameters": {"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"}}
+    rejected(server, "InitiateAuth", body, "NotAuthorizedException", message="Password attempts exceeded")
+
+
+def test_a_missing_code_is_an_invalid_parameter(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="SMS_OTP")
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, step, username), "InvalidParameterException",
+             message="SMS_OTP_CODE")
+
+
+def test_an_unknown_user_is_answered_like_a_known_one(server):
+    pool = passwordless_pool(server)
+    ghost = unique("ghost") + "@example.com"
+    sent = len(server.outbox())
+    step = initiate(server, pool, ghost, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert step["ChallengeName"] == "EMAIL_OTP"
+    assert step["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
+    again = initiate(server, pool, ghost, PREFERRED_CHALLENGE="EMAIL_OTP")
+    assert again["ChallengeParameters"] == step["ChallengeParameters"]  # stable, as a real address is
+    assert len(server.outbox()) == sent  # nothing went anywhere
+    rejected_recording(server, "RespondToAuthChallenge", respond_body(pool, step, ghost, EMAIL_OTP_CODE="123456"),
+                       "CodeMismatchException", tables={"unknown_users", "auth_sessions"})
+    choice = initiate(server, pool, ghost)
+    body = respond_body(pool, choice, ghost, ANSWER="PASSWORD", PASSWORD=PASSWORD)
+    assert refused(server, "RespondToAuthChallenge", body) == "NotAuthorizedException"
+
+
+def test_an_unknown_user_without_prevention_is_user_not_found(server):
+    pool = passwordless_pool(server, client_args={"PreventUserExistenceErrors": "LEGACY"})
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": unique("ghost")}}
+    rejected(server, "InitiateAuth", body, "UserNotFoundException")
+
+
+# ------------------------------------------------------------------ flow refusals
+
+
+def test_user_auth_needs_allow_user_auth(server):
+    pool = passwordless_pool(server, flows=ALL_FLOWS)
+    username = make(server, pool)
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": username}}
+    rejected(server, "InitiateAuth", body, "InvalidParameterException", message="USER_AUTH flow not enabled")
+    signed = {**body, "UserPoolId": pool["pool_id"]}
+    rejected(server, "AdminInitiateAuth", signed, "InvalidParameterException", message="USER_AUTH flow not enabled")
+
+
+def test_a_preferred_factor_the_pool_does_not_allow_is_refused(server):
+    pool = passwordless_pool(server, Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}})
+    username = make(server, pool)
+    for preferred in ("SMS_OTP", "WEB_AUTHN", "SOFTWARE_TOKEN_MFA"):
+        body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH",
+                "AuthParameters": {"USERNAME": username, "PREFERRED_CHALLENGE": preferred}}
+        rejected(server, "InitiateAuth", body, "InvalidParameterException", message="not an allowed first factor")
+
+
+def test_missing_username_is_an_invalid_parameter(server):
+    pool = passwordless_pool(server)
+    rejected(server, "InitiateAuth", {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {}},
+             "InvalidParameterException", message="USERNAME")
+
+
+def test_a_choice_that_was_not_offered_is_refused_and_the_session_kept(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool, phone=False)
+    choice = initiate(server, pool, username)
+    for bad in ("SMS_OTP", "SOFTWARE_TOKEN_MFA"):
+        rejected(server, "RespondToAuthChallenge", respond_body(pool, choice, username, ANSWER=bad), "InvalidParameterException")
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, choice, username), "InvalidParameterException",
+             message="ANSWER")
+    signed_in(respond(server, pool, choice, username, ANSWER="PASSWORD", PASSWORD=PASSWORD), username)
+
+
+# ------------------------------------------------------------------ password first factors, then MFA
+
+
+def test_password_as_a_first_factor(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    signed_in(initiate(server, pool, username, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD), username)
+    choice = initiate(server, pool, username)
+    signed_in(respond(server, pool, choice, username, ANSWER="PASSWORD", PASSWORD=PASSWORD), username)
+    choice = initiate(server, pool, username)
+    rejected_recording(server, "RespondToAuthChallenge",
+                       respond_body(pool, choice, username, ANSWER="PASSWORD", PASSWORD=WRONG_PASSWORD),
+                       "NotAuthorizedException", tables={"users", "auth_sessions"}, message="Incorrect username or password")
+
+
+def test_password_srp_as_a_first_factor(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    for via_choice in (False, True):
+        srp = srp_start(pool, username)
+        params = srp.get_auth_params()
+        if via_choice:
+            step = respond(server, pool, initiate(server, pool, username), username, ANSWER="PASSWORD_SRP", SRP_A=params["SRP_A"])
+        else:
+            step = initiate(server, pool, username, PREFERRED_CHALLENGE="PASSWORD_SRP", SRP_A=params["SRP_A"])
+        assert step["ChallengeName"] == "PASSWORD_VERIFIER"
+        answers = srp.process_challenge(step["ChallengeParameters"], params)
+        result = ok(server, "RespondToAuthChallenge",
+                    {"ClientId": pool["client_id"], "ChallengeName": "PASSWORD_VERIFIER", "ChallengeResponses": answers})
+        signed_in(result, username)
+
+
+def test_mfa_follows_a_password_factor_and_bars_passwordless(server):
+    pool = passwordless_pool(server)
+    server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], MfaConfiguration="OPTIONAL",
+                                          EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"})
+    username = make(server, pool, phone=False)
+    server.admin.admin_set_user_mfa_preference(UserPoolId=pool["pool_id"], Username=username, EmailMfaSettings={"Enabled": True})
+    assert initiate(server, pool, username)["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD)
+    assert step["ChallengeName"] == "EMAIL_OTP"  # e-mail MFA, answered the same way
+    signed_in(respond(server, pool, step, username, EMAIL_OTP_CODE=otp(server, username)), username)
+    required = passwordless_pool(server)
+    server.admin.set_user_pool_mfa_config(UserPoolId=required["pool_id"], MfaConfiguration="ON",
+                                          SoftwareTokenMfaConfiguration={"Enabled": True})
+    assert initiate(server, required, make(server, required))["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+
+
+# ------------------------------------------------------------------ passwordless sign-up, then sign-in
+
+
+def sign_up(server: RunningServer, pool: dict[str, Any], username: str) -> dict[str, Any]:
+    return ok(server, "SignUp", {"ClientId": pool["client_id"], "Username": username,
+                                 "UserAttributes": [{"Name": "email", "Value": f"{username}@example.com"}]})
+
+
+def test_passwordless_sign_up_then_sign_in_with_confirm_sign_ups_session(server):
+    pool = passwordless_pool(server)
+    username = unique()
+    signed_up = sign_up(server, pool, username)
+    assert signed_up["UserConfirmed"] is False and signed_up["Session"]
+    confirmed = ok(server, "ConfirmSignUp", {"ClientId": pool["client_id"], "Username": username,
+                                             "ConfirmationCode": server.last_code(username), "Session": signed_up["Session"]})
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": username},
+            "Session": confirmed["Session"]}
+    other = make(server, pool)
+    rejected_recording(server, "InitiateAuth", {**body, "AuthParameters": {"USERNAME": other}}, "NotAuthorizedException",
+                       tables={"auth_sessions"})  # the session is used up by the attempt
+    assert server.query("SELECT password_hash FROM users WHERE id = ?", user_id(server, pool["pool_id"], username))[0][0] is None
+
+
+def test_sign_in_with_confirm_sign_ups_session_once(server):
+    pool = passwordless_pool(server)
+    username = unique()
+    sign_up(server, pool, username)
+    confirmed = ok(server, "ConfirmSignUp", {"ClientId": pool["client_id"], "Username": username,
+                                             "ConfirmationCode": server.last_code(username)})
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": username},
+            "Session": confirmed["Session"]}
+    signed_in(ok(server, "InitiateAuth", body), username)
+    rejected(server, "InitiateAuth", body, "NotAuthorizedException", message="Invalid session")
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")  # and from now on, by e-mailed code
+    signed_in(respond(server, pool, step, username, EMAIL_OTP_CODE=otp(server, username)), username)
+
+
+def test_confirm_sign_up_refuses_a_session_that_is_not_sign_ups(server):
+    pool = passwordless_pool(server)
+    username = unique()
+    sign_up(server, pool, username)
+    choice = initiate(server, pool, make(server, pool))
+    body = {"ClientId": pool["client_id"], "Username": username, "ConfirmationCode": server.last_code(username),
+            "Session": choice["Session"]}
+    rejected(server, "ConfirmSignUp", body, "NotAuthorizedException", message="Invalid session")
+    assert "Session" in ok(server, "ConfirmSignUp", {k: v for k, v in body.items() if k != "Session"})
+
+
+def test_sign_up_without_a_password_needs_a_passwordless_pool(server):
+    pool = passwordless_pool(server, Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}})
+    body = {"ClientId": pool["client_id"], "Username": unique(), "UserAttributes": [{"Name": "email", "Value": "a@example.com"}]}
+    rejected(server, "SignUp", body, "InvalidParameterException", message="password")
+
+
+def test_no_session_for_a_client_without_user_auth(server):
+    pool = passwordless_pool(server, flows=ALL_FLOWS)
+    username = unique()
+    assert "Session" not in sign_up(server, pool, username)
+    confirmed = ok(server, "ConfirmSignUp", {"ClientId": pool["client_id"], "Username": username,
+                                             "ConfirmationCode": server.last_code(username)})
+    assert "Session" not in confirmed
+
+
+# ------------------------------------------------------------------ pool settings
+
+
+def test_sign_in_policy_and_tier_are_kept_and_reset(server):
+    pool = passwordless_pool(server)
+    described = server.admin.describe_user_pool(UserPoolId=pool["pool_id"])["UserPool"]
+    assert described["Policies"]["SignInPolicy"] == PASSWORDLESS["SignInPolicy"]
+    assert described["UserPoolTier"] == "ESSENTIALS"
+    server.admin.update_user_pool(UserPoolId=pool["pool_id"], AutoVerifiedAttributes=["email"])
+    described = server.admin.describe_user_pool(UserPoolId=pool["pool_id"])["UserPool"]
+    assert described["Policies"]["SignInPolicy"] == {"AllowedFirstAuthFactors": ["PASSWORD"]}
+    assert described["UserPoolTier"] == "ESSENTIALS"
+
+
+@pytest.mark.parametrize(("factors", "tier", "error"), [
+    (["PASSWORD", "EMAIL_OTP"], "LITE", "FeatureUnavailableInTierException"),
+    (["PASSWORD", "SOFTWARE_TOKEN"], "ESSENTIALS", "InvalidParameterException"),
+    (["EMAIL_OTP"], "ESSENTIALS", "InvalidParameterException"),
+    (["PASSWORD", "PASSWORD"], "PLUS", "InvalidParameterException"),
+])
+def test_sign_in_policy_refusals(server, factors, tier, error):
+    policies = {"SignInPolicy": {"AllowedFirstAuthFactors": factors}}
+    rejected(server, "CreateUserPool", {"PoolName": unique("p"), "Policies": policies, "UserPoolTier": tier}, error)
+    pool = passwordless_pool(server)
+    rejected(server, "UpdateUserPool", {"UserPoolId": pool["pool_id"], "Policies": policies, "UserPoolTier": tier}, error)
+
+
+def test_a_lite_pool_keeps_password_only_sign_in(server):
+    pool = passwordless_pool(server, UserPoolTier="LITE", Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD"]}})
+    username = make(server, pool)
+    signed_in(initiate(server, pool, username, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=PASSWORD), username)
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH",
+            "AuthParameters": {"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"}}
+    rejected(server, "InitiateAuth", body, "InvalidParameterException")
+    assert rpc(server, "DescribeUserPool", {"UserPoolId": pool["pool_id"]}).json()["UserPool"]["UserPoolTier"] == "LITE"

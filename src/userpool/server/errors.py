@@ -61,6 +61,7 @@ CodeDeliveryFailure = _error("CodeDeliveryFailureException")
 SoftwareTokenMFANotFound = _error("SoftwareTokenMFANotFoundException")
 EnableSoftwareTokenMFA = _error("EnableSoftwareTokenMFAException")
 MFAMethodNotFound = _error("MFAMethodNotFoundException")
+FeatureUnavailableInTier = _error("FeatureUnavailableInTierException")
 # managed login (OAuth 2.0) management
 InvalidOAuthFlow = _error("InvalidOAuthFlowException")
 ScopeDoesNotExist = _error("ScopeDoesNotExistException")

@@ -13,6 +13,7 @@ from userpool.server.db import AuthSession, UnknownUser, User, UserPool
 from userpool.server.ops.domains import pool_domains
 from userpool.server.ops.paging import page
 from userpool.server.passwords import DEFAULT_POLICY
+from userpool.server.signin import names
 
 # Members of CreateUserPool that DescribeUserPool echoes back unchanged.
 _ECHOED = (
@@ -72,6 +73,24 @@ def _check_sign_in_options(req: dict[str, Any]) -> None:
         raise errors.InvalidParameter("Duplicate usernameAttributes are not allowed.")
 
 
+def _check_sign_in_policy(config: dict[str, Any]) -> None:
+    """Cognito's rules for ``Policies.SignInPolicy.AllowedFirstAuthFactors`` (USER_AUTH's first
+    factors): no duplicates, PASSWORD always among them, SOFTWARE_TOKEN not a first factor, and
+    anything beyond PASSWORD only in the Essentials tier or higher."""
+    policy = config["Policies"].setdefault("SignInPolicy", {"AllowedFirstAuthFactors": [names.PASSWORD]})
+    factors = policy.setdefault("AllowedFirstAuthFactors", [names.PASSWORD])
+    if len(set(factors)) != len(factors):
+        raise errors.InvalidParameter("Duplicate values are not allowed in AllowedFirstAuthFactors.")
+    if "SOFTWARE_TOKEN" in factors:
+        raise errors.InvalidParameter("SOFTWARE_TOKEN is not supported as a first auth factor.")
+    if names.PASSWORD not in factors:
+        raise errors.InvalidParameter("AllowedFirstAuthFactors must include PASSWORD.")
+    if config.get("UserPoolTier") == "LITE" and set(factors) != {names.PASSWORD}:
+        raise errors.FeatureUnavailableInTier(
+            "Choice-based sign-in with passwordless or passkey first factors requires the ESSENTIALS or PLUS tier."
+        )
+
+
 def _describe(ctx: Context, pool: UserPool) -> dict[str, Any]:
     count = ctx.db.scalar(select(func.count(User.id)).where(User.pool_id == pool.id)) or 0
     out = {k: copy.deepcopy(v) for k, v in pool.config.items() if k not in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "WebAuthnConfiguration")}
@@ -95,7 +114,6 @@ def create_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {k: copy.deepcopy(req[k]) for k in _ECHOED if k in req}
     policies = config.setdefault("Policies", {})
     policies["PasswordPolicy"] = {**DEFAULT_POLICY, **policies.get("PasswordPolicy", {})}
-    policies.setdefault("SignInPolicy", {"AllowedFirstAuthFactors": ["PASSWORD"]})
     config.setdefault("MfaConfiguration", "OFF")
     config.setdefault("DeletionProtection", "INACTIVE")
     config.setdefault("LambdaConfig", {})
@@ -103,6 +121,7 @@ def create_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("EmailConfiguration", {"EmailSendingAccount": "COGNITO_DEFAULT"})
     config.setdefault("VerificationMessageTemplate", {"DefaultEmailOption": "CONFIRM_WITH_CODE"})
     config.setdefault("UserPoolTier", "ESSENTIALS")
+    _check_sign_in_policy(config)
     config["SchemaAttributes"] = _schema(req.get("Schema") or [])
     pool = UserPool(
         id=pools.new_pool_id(ctx.region),
@@ -134,6 +153,8 @@ def update_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("MfaConfiguration", "OFF")
     config.setdefault("DeletionProtection", "INACTIVE")
     config.setdefault("LambdaConfig", {})
+    config.setdefault("UserPoolTier", pool.config.get("UserPoolTier", "ESSENTIALS"))
+    _check_sign_in_policy(config)
     for keep in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration"):
         if keep in pool.config:
             config[keep] = pool.config[keep]
