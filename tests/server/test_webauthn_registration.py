@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import create_pool
 from tests.passkey_authenticator import SoftwareAuthenticator, b64url, unb64url
-from tests.server.helpers import ok, rejected, tokens_for
+from tests.server.helpers import ok, rejected, state, tokens_for
 from userpool.server.passkeys import origin_allowed
 
 RP_ID = "example.com"
@@ -285,3 +285,46 @@ def rebuild_with_id(credential: dict[str, Any], new_id: str) -> dict[str, Any]:
 ])
 def test_origin_rule(origin, rp_id, allowed):
     assert origin_allowed(origin, rp_id) is allowed
+
+
+def test_a_token_without_the_user_admin_scope_is_refused(server, make_user):
+    from tests.server.oauth_helpers import Browser, exchange, oauth_pool, redirect_params
+
+    pool = oauth_pool(server, pool_args={"Policies": PASSKEY_POLICY})
+    server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], WebAuthnConfiguration={"RelyingPartyId": RP_ID})
+    username = make_user(pool)
+    alice = tokens_for(server, pool, username)["AccessToken"]  # a password sign-in: full scope
+    credential = register(server, alice, SoftwareAuthenticator(ORIGIN))
+    browser = Browser(server)
+    try:
+        code = redirect_params(browser.sign_in(pool, username, scope="openid email"))["code"]
+    finally:
+        browser.close()
+    narrow = exchange(server, pool, code).json()["access_token"]
+    for op, body in [
+        ("StartWebAuthnRegistration", {"AccessToken": narrow}),
+        ("CompleteWebAuthnRegistration", {"AccessToken": narrow, "Credential": credential}),
+        ("ListWebAuthnCredentials", {"AccessToken": narrow}),
+        ("DeleteWebAuthnCredential", {"AccessToken": narrow, "CredentialId": credential["id"]}),
+    ]:
+        rejected(server, op, body, "NotAuthorizedException", message="does not have required scopes")
+
+
+def test_update_user_pool_keeps_the_webauthn_configuration(server, ppool):
+    server.admin.update_user_pool(UserPoolId=ppool["pool_id"], Policies=PASSKEY_POLICY)
+    config = server.admin.get_user_pool_mfa_config(UserPoolId=ppool["pool_id"])
+    assert config["WebAuthnConfiguration"]["RelyingPartyId"] == RP_ID
+
+
+@pytest.mark.parametrize("config", [
+    {"RelyingPartyId": "https://example.com"},
+    {"RelyingPartyId": "example.com:443"},
+    {"RelyingPartyId": "example.com/login"},
+    {"RelyingPartyId": "-bad-.example.com"},
+    {"RelyingPartyId": "example.com", "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"},
+])
+def test_unusable_webauthn_configuration_is_refused(server, ppool, config):
+    before = state(server)
+    with pytest.raises(server.admin.exceptions.InvalidParameterException):
+        server.admin.set_user_pool_mfa_config(UserPoolId=ppool["pool_id"], WebAuthnConfiguration=config)
+    assert state(server) == before

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,6 +81,20 @@ def enabled(pool: UserPool) -> bool:
     """Whether the pool lets users sign in with passkeys (AllowedFirstAuthFactors)."""
     policy = (pool.config.get("Policies") or {}).get("SignInPolicy") or {}
     return names.WEB_AUTHN in (policy.get("AllowedFirstAuthFactors") or [])
+
+
+_HOST = re.compile(r"(?=.{1,127}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def check_configuration(config: dict[str, Any]) -> None:
+    """SetUserPoolMfaConfig's WebAuthnConfiguration: the RP id is a bare host name (no scheme,
+    port or path). Passkeys as MFA (``MULTI_FACTOR_WITH_USER_VERIFICATION``) are not served here,
+    so that setting is refused rather than stored and ignored."""
+    rp_id = config.get("RelyingPartyId")
+    if rp_id is not None and not _HOST.fullmatch(rp_id.lower()):
+        raise errors.InvalidParameter(f"RelyingPartyId must be a host name such as example.com, not {rp_id!r}.")
+    if config.get("FactorConfiguration") == "MULTI_FACTOR_WITH_USER_VERIFICATION":
+        raise errors.InvalidParameter("Passkeys as multi-factor authentication are not supported by this server.")
 
 
 def relying_party(db: Session, pool: UserPool) -> RelyingParty:
