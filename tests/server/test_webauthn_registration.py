@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import create_pool
 from tests.passkey_authenticator import SoftwareAuthenticator, b64url, unb64url
-from tests.server.helpers import ok, rejected, state, tokens_for
+from tests.server.helpers import claims, ok, rejected, state, tokens_for
 from userpool.server.passkeys import origin_allowed
 
 RP_ID = "example.com"
@@ -328,3 +328,15 @@ def test_unusable_webauthn_configuration_is_refused(server, ppool, config):
     with pytest.raises(server.admin.exceptions.InvalidParameterException):
         server.admin.set_user_pool_mfa_config(UserPoolId=ppool["pool_id"], WebAuthnConfiguration=config)
     assert state(server) == before
+
+
+def test_deleting_the_user_deletes_their_passkeys_and_registration(server, ppool, make_user):
+    username = make_user(ppool)
+    token = tokens_for(server, ppool, username)["AccessToken"]
+    sub = claims(token)["sub"]
+    register(server, token, SoftwareAuthenticator(ORIGIN))
+    start(server, token)
+    assert server.query("SELECT COUNT(*) FROM webauthn_registrations WHERE user_sub = ?", sub) == [(1,)]
+    server.admin.admin_delete_user(UserPoolId=ppool["pool_id"], Username=username)
+    assert server.query("SELECT COUNT(*) FROM webauthn_credentials WHERE user_sub = ?", sub) == [(0,)]
+    assert server.query("SELECT COUNT(*) FROM webauthn_registrations WHERE user_sub = ?", sub) == [(0,)]
