@@ -457,3 +457,21 @@ def test_a_lite_pool_keeps_password_only_sign_in(server):
             "AuthParameters": {"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"}}
     rejected(server, "InitiateAuth", body, "InvalidParameterException")
     assert rpc(server, "DescribeUserPool", {"UserPoolId": pool["pool_id"]}).json()["UserPool"]["UserPoolTier"] == "LITE"
+
+
+def test_sign_ups_session_signs_in_only_a_user_confirmed_with_it(server):
+    pool = passwordless_pool(server)
+    username = unique()
+    signed_up = sign_up(server, pool, username)
+    server.admin.admin_confirm_sign_up(UserPoolId=pool["pool_id"], Username=username)  # confirmed by someone else
+    body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": username},
+            "Session": signed_up["Session"]}
+    assert refused(server, "InitiateAuth", body) == "NotAuthorizedException"
+
+
+def test_clients_take_allow_user_auth(server):
+    pool = passwordless_pool(server)
+    app = server.admin.describe_user_pool_client(UserPoolId=pool["pool_id"], ClientId=pool["client_id"])["UserPoolClient"]
+    assert "ALLOW_USER_AUTH" in app["ExplicitAuthFlows"]
+    body = {"UserPoolId": pool["pool_id"], "ClientName": "mixed", "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "USER_PASSWORD_AUTH"]}
+    rejected(server, "CreateUserPoolClient", body, "InvalidParameterException")

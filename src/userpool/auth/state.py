@@ -71,19 +71,30 @@ class AutoSignInState:
     password: str | None = None
     auth_flow_type: AuthFlowType | None = None
     confirmed: bool = False
+    #: USER_AUTH: SignUp's, then ConfirmSignUp's ``Session``, which signs the new user in with
+    #: no password and no second code; and the first factor to ask for otherwise.
+    session: str | None = None
+    preferred_challenge: str | None = None
 
-    def arm(self, username: str, password: str, auth_flow_type: AuthFlowType | None) -> None:
+    def arm(self, username: str, password: str | None, auth_flow_type: AuthFlowType | None) -> None:
         self.username, self.password, self.auth_flow_type, self.confirmed = (
             username,
             password,
             auth_flow_type,
             False,
         )
+        self.session = self.preferred_challenge = None
+
+    @property
+    def armed(self) -> bool:
+        """Credentials to sign in with: a password, or USER_AUTH (a Session or a first factor)."""
+        return bool(self.username and (self.password or self.auth_flow_type is AuthFlowType.USER_AUTH))
 
     def reset(self) -> None:
         self.username = self.password = None
         self.auth_flow_type = None
         self.confirmed = False
+        self.session = self.preferred_challenge = None
 
 
 class AuthContext:

@@ -77,6 +77,9 @@ class SignInNextStep:
     totp_setup_details: TOTPSetupDetails | None = None
     #: CUSTOM_CHALLENGE: the challenge parameters the trigger sent.
     additional_info: dict[str, str] | None = None
+    #: USER_AUTH's CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION: Cognito's AvailableChallenges
+    #: (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN), one of which confirm_sign_in names.
+    available_challenges: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ class FetchMFAPreferenceOutput:
 class SignInOptions:
     auth_flow_type: AuthFlowType | str | None = None
     client_metadata: dict[str, str] | None = None
+    #: USER_AUTH: the first factor to try (PASSWORD, PASSWORD_SRP, EMAIL_OTP, SMS_OTP, WEB_AUTHN);
+    #: None, or one the user cannot use: choose in CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION.
+    preferred_challenge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,8 @@ class SignUpOptions:
     #: Amplify's ``autoSignIn``: keep the password in memory until ``auto_sign_in()``.
     auto_sign_in: bool = False
     auth_flow_type: AuthFlowType | str | None = None
+    #: auto sign-in with USER_AUTH: the first factor to ask for (as ``SignInOptions``).
+    preferred_challenge: str | None = None
 
 
 @dataclass(frozen=True)

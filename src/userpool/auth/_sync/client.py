@@ -188,8 +188,10 @@ class AuthClient:
         """Amplify's ``signIn``: start a sign-in; ``is_signed_in`` or the ``next_step`` to answer.
 
         ``options.auth_flow_type`` picks USER_SRP_AUTH (default), USER_PASSWORD_AUTH,
-        CUSTOM_WITH_SRP or CUSTOM_WITHOUT_SRP. Raises ``UserAlreadyAuthenticatedException``
-        while a session exists.
+        CUSTOM_WITH_SRP, CUSTOM_WITHOUT_SRP or USER_AUTH (choice-based: ``preferred_challenge``
+        PASSWORD, PASSWORD_SRP, EMAIL_OTP or SMS_OTP; without one, or one the user cannot use,
+        the next step is CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION). Raises
+        ``UserAlreadyAuthenticatedException`` while a session exists.
         """
         return self._run(sign_in.sign_in(self._ctx, username, password, options))
 
@@ -217,8 +219,14 @@ class AuthClient:
 
     # ------------------------------------------------------------ sign-up
 
-    def sign_up(self, username: str, password: str, options: SignUpOptions | Options | None = None) -> SignUpOutput:
-        """Amplify's ``signUp`` (SignUp); ``options.auto_sign_in`` signs in once confirmed."""
+    def sign_up(
+        self, username: str, password: str | None = None, options: SignUpOptions | Options | None = None
+    ) -> SignUpOutput:
+        """Amplify's ``signUp`` (SignUp); ``options.auto_sign_in`` signs in once confirmed.
+
+        No password (a passwordless pool) with ``auth_flow_type="USER_AUTH"``: the user signs in
+        with codes, and ``auto_sign_in`` with the Session ConfirmSignUp returns.
+        """
         return self._run(sign_up.sign_up(self._ctx, username, password, options))
 
     def confirm_sign_up(

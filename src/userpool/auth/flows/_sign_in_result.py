@@ -106,12 +106,19 @@ def handle_auth_response(
     state.sign_in_details = details
     state.mfa_setup = None
     state.allowed_mfa_types = ()
-    return (yield from next_step_for_challenge(ctx, challenge, params))
+    available = tuple(str(c) for c in response.get("AvailableChallenges") or ())
+    return (yield from next_step_for_challenge(ctx, challenge, params, available))
 
 
-def next_step_for_challenge(ctx: AuthContext, challenge: str, params: Mapping[str, str]) -> Flow[SignInOutput]:
+def next_step_for_challenge(
+    ctx: AuthContext, challenge: str, params: Mapping[str, str], available: tuple[str, ...] = ()
+) -> Flow[SignInOutput]:
     """Amplify's ``getSignInResult``: the next step a challenge asks of the user."""
     state = ctx.sign_in
+    if challenge == Challenge.SELECT_CHALLENGE:
+        return output(SignInStep.CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION, available_challenges=available)
+    if challenge in (Challenge.PASSWORD, Challenge.PASSWORD_SRP):
+        return output(SignInStep.CONFIRM_SIGN_IN_WITH_PASSWORD)
     delivery = CodeDeliveryDetails(
         destination=params.get("CODE_DELIVERY_DESTINATION"),
         delivery_medium=params.get("CODE_DELIVERY_DELIVERY_MEDIUM"),
@@ -123,7 +130,7 @@ def next_step_for_challenge(ctx: AuthContext, challenge: str, params: Mapping[st
             SignInStep.CONFIRM_SIGN_IN_WITH_NEW_PASSWORD_REQUIRED,
             missing_attributes=missing_attributes(params.get("requiredAttributes")),
         )
-    if challenge == Challenge.SMS_MFA:
+    if challenge in (Challenge.SMS_MFA, Challenge.SMS_OTP):
         return output(SignInStep.CONFIRM_SIGN_IN_WITH_SMS_CODE, code_delivery_details=delivery)
     if challenge == Challenge.EMAIL_OTP:
         return output(SignInStep.CONFIRM_SIGN_IN_WITH_EMAIL_CODE, code_delivery_details=delivery)

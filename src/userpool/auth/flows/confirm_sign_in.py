@@ -4,7 +4,9 @@ The answer's meaning follows the current step (Amplify's ``handleChallengeName``
 code, an MFA type (``"TOTP"``, ``"SMS"``, ``"EMAIL"``), a new password (with
 ``options.user_attributes`` for missing attributes), a TOTP code to finish setup
 (VerifySoftwareToken with the sign-in Session, then MFA_SETUP), an email address for email
-MFA setup, or a custom challenge answer. A wrong code or a rejected password keeps the
+MFA setup, a custom challenge answer, or -- in USER_AUTH -- the first factor chosen from
+``available_challenges`` (then the password for PASSWORD / PASSWORD_SRP, or the e-mailed or
+texted code for EMAIL_OTP / SMS_OTP). A wrong code or a rejected password keeps the
 sign-in so the user can answer again; any other error ends it.
 """
 
@@ -18,6 +20,7 @@ from ..errors import RETRYABLE_CHALLENGE_ERRORS, AuthError, AuthValidationError,
 from ..types import ConfirmSignInOptions, SignInOutput, coerce_options
 from ._sign_in_result import handle_auth_response, output, result_from_error, start_totp_setup
 from .base import Flow, call, compact, require
+from .sign_in import PASSWORD_FACTORS, password_verifier
 
 if TYPE_CHECKING:
     from ..state import AuthContext
@@ -88,6 +91,10 @@ def _answer(ctx: AuthContext, answer: str, opts: ConfirmSignInOptions) -> Flow[d
     challenge = state.challenge_name
     if challenge == Challenge.SMS_MFA:
         return (yield from _respond(ctx, challenge, {"SMS_MFA_CODE": answer}, opts))
+    if challenge == Challenge.SMS_OTP:
+        return (yield from _respond(ctx, challenge, {"SMS_OTP_CODE": answer}, opts))
+    if challenge in (Challenge.SELECT_CHALLENGE, *PASSWORD_FACTORS):
+        return (yield from _first_factor(ctx, answer, opts))
     if challenge == Challenge.SOFTWARE_TOKEN_MFA:
         return (yield from _respond(ctx, challenge, {"SOFTWARE_TOKEN_MFA_CODE": answer}, opts))
     if challenge == Challenge.EMAIL_OTP:
@@ -103,6 +110,28 @@ def _answer(ctx: AuthContext, answer: str, opts: ConfirmSignInOptions) -> Flow[d
     if challenge == Challenge.MFA_SETUP:
         return (yield from _mfa_setup(ctx, answer, opts))
     raise SignInException(f"{challenge} challengeName returned by the underlying service was not addressed.")
+
+
+def _first_factor(ctx: AuthContext, answer: str, opts: ConfirmSignInOptions) -> Flow[dict[str, Any] | SignInOutput]:
+    """USER_AUTH's SELECT_CHALLENGE (Amplify's handleSelectChallenge*): a password factor
+    chosen asks for the password first (no call); the password, or another factor, is sent as
+    the SELECT_CHALLENGE answer; PASSWORD_SRP then proves the password with SRP."""
+    state = ctx.sign_in
+    if state.challenge_name == Challenge.SELECT_CHALLENGE:
+        choice = answer.strip().upper()
+        if choice in PASSWORD_FACTORS:
+            state.challenge_name = choice
+            return output(SignInStep.CONFIRM_SIGN_IN_WITH_PASSWORD)
+        return (yield from _respond(ctx, Challenge.SELECT_CHALLENGE.value, {"ANSWER": choice}, opts))
+    if state.challenge_name == Challenge.PASSWORD:
+        return (yield from _respond(ctx, Challenge.SELECT_CHALLENGE.value, {"ANSWER": "PASSWORD", "PASSWORD": answer}, opts))
+    ephemeral = ctx.srp_ephemeral()
+    response = yield from _respond(
+        ctx, Challenge.SELECT_CHALLENGE.value, {"ANSWER": "PASSWORD_SRP", "SRP_A": ephemeral.srp_a}, opts
+    )
+    if response.get("ChallengeName") != Challenge.PASSWORD_VERIFIER:
+        return response
+    return (yield from password_verifier(ctx, ephemeral, answer, response, opts.client_metadata))
 
 
 def _mfa_setup(ctx: AuthContext, answer: str, opts: ConfirmSignInOptions) -> Flow[dict[str, Any] | SignInOutput]:

@@ -22,7 +22,7 @@ def confirm_sign_up(
     opts = coerce_options(options, ClientMetadataOptions)
     require(username, "EmptyConfirmSignUpUsername", "username is required to confirmSignUp")
     require(confirmation_code, "EmptyConfirmSignUpCode", "code is required to confirmSignUp")
-    yield from call(
+    response = yield from call(
         "ConfirmSignUp",
         {
             "ClientId": ctx.config.client_id,
@@ -33,7 +33,8 @@ def confirm_sign_up(
         },
     )
     pending = ctx.auto_sign_in
-    if pending.username == username and pending.password:
+    if pending.username == username and pending.armed:
         pending.confirmed = True
+        pending.session = response.get("Session") or pending.session  # USER_AUTH: signs the new user in
         return SignUpOutput(True, SignUpNextStep(SignUpStep.COMPLETE_AUTO_SIGN_IN))
     return SignUpOutput(True, SignUpNextStep(SignUpStep.DONE))

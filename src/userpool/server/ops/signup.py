@@ -80,16 +80,19 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     audit.event("sign_up", pool=pool.id, user=user.sub, client=client.id)
     if user.status == users.CONFIRMED:
         triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
-    return {**out, **_sign_in_session(ctx, client, user)}
+    return {**out, **_sign_in_session(ctx, client, user, signs_in=user.status == users.CONFIRMED)}
 
 
-def _sign_in_session(ctx: Context, client: AppClient, user: User) -> dict[str, str]:
+def _sign_in_session(ctx: Context, client: AppClient, user: User, *, signs_in: bool) -> dict[str, str]:
     """``Session`` for a USER_AUTH client: ConfirmSignUp may carry it, and InitiateAuth USER_AUTH
     with the one a confirmed user got (ConfirmSignUp's, or an auto-confirming SignUp's) signs
-    the new user in without a second code (``signin/flows/user_auth.after_sign_up``)."""
+    the new user in without a second code (``signin/flows/user_auth.after_sign_up``). SignUp's
+    Session for a user still to be confirmed never signs in (``signs_in``): an account someone
+    else confirms later (AdminConfirmSignUp) is not handed to whoever signed it up."""
     if names.ALLOW_USER_AUTH not in pools.explicit_auth_flows(client):
         return {}
-    return {"Session": challenge_sessions.open_session(ctx, client, user, user.username, names.SIGN_UP_SESSION)}
+    state = {"signs_in": signs_in}
+    return {"Session": challenge_sessions.open_session(ctx, client, user, user.username, names.SIGN_UP_SESSION, state)}
 
 
 def _sign_up_session(ctx: Context, client: AppClient, user: User, session: str | None) -> AuthSession | None:
@@ -130,7 +133,7 @@ def confirm_sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     _confirm(ctx, pool, user, bool(req.get("ForceAliasCreation")))
     triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
     audit.event("confirm_sign_up", pool=pool.id, user=user.sub, client=client.id)
-    return _sign_in_session(ctx, client, user)
+    return _sign_in_session(ctx, client, user, signs_in=True)
 
 
 def resend_confirmation_code(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:

@@ -4,9 +4,11 @@ page both call in here, so there is one copy of every sign-in rule.
 Layout (one module per AuthFlow and per challenge, as Authlib keeps one grant per module):
 
 - ``tables``: FLOWS / ADMIN_FLOWS / CHALLENGES and the dispatchers ``initiate`` / ``respond``;
-- ``flows/``: user_srp_auth, user_password_auth, refresh_token_auth, custom_auth;
+- ``flows/``: user_srp_auth, user_password_auth, refresh_token_auth, custom_auth, user_auth;
 - ``challenges/``: password_verifier, new_password_required, custom_challenge,
-  software_token_mfa, sms_mfa, email_otp, select_mfa_type, mfa_setup (each issues and answers);
+  software_token_mfa, sms_mfa, email_otp, select_mfa_type, mfa_setup, and USER_AUTH's
+  select_challenge, email_otp_sign_in, sms_otp (each issues and answers);
+- ``first_factors``: USER_AUTH's first factors (FIRST_FACTORS), offered and started by name;
 - ``pipeline``: the shared steps (user lookup, lockout, account state, challenge sessions,
   tokens); ``first_factor`` and ``complete``: their order; ``mfa_step``: the next MFA step;
 - ``caller``: wire or hosted page (ExplicitAuthFlows and SECRET_HASH apply to the wire only),

@@ -50,7 +50,7 @@ def after_sign_up(
     pipeline.check_caller(pending, caller)
     user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
     named = users.find_user(ctx.db, pool, username)
-    if user is None or named is None or named.id != user.id:
+    if user is None or named is None or named.id != user.id or not pending.state.get("signs_in"):
         raise errors.NotAuthorized(messages.INVALID_SESSION, persist=True)
     caller.check_secret_hash(ctx, client, params.get("SECRET_HASH"), username, user.username)
     pipeline.account_usable(user)
