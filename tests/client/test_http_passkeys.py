@@ -4,11 +4,12 @@ with a pluggable authenticator (the tests' software authenticator), list_web_aut
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from client_helpers import make_pool, make_tokens
+from client_helpers import ALL_FLOWS, make_pool, make_tokens
 
 from tests.passkey_authenticator import SoftwareAuthenticator
 from userpool.auth import (
@@ -24,7 +25,8 @@ RP_ID = "example.com"
 
 
 def passkey_pool(server: Any) -> dict[str, Any]:
-    pool = make_pool(server, Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
+    pool = make_pool(server, client_args={"ExplicitAuthFlows": [*ALL_FLOWS, "ALLOW_USER_AUTH"]},
+                     Policies={"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]}})
     server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], WebAuthnConfiguration={"RelyingPartyId": RP_ID})
     return pool
 
@@ -109,3 +111,85 @@ def test_unusable_registration_options_are_a_passkey_error(scripted, options):
         client.associate_web_authn_credential(authenticator)
     assert info.value.name == "InvalidPasskeyRegistrationOptions"
     assert authenticator.keys == {} and [c.operation for c in wire.calls][-1] == "StartWebAuthnRegistration"
+
+
+# ------------------------------------------------------------------ signing in with the passkey
+
+USER_AUTH = {"auth_flow_type": "USER_AUTH"}
+
+
+def registered(connect: Any, server: Any, make_user: Any) -> tuple[dict[str, Any], str, SoftwareAuthenticator]:
+    pool = passkey_pool(server)
+    username = make_user(pool)
+    authenticator = SoftwareAuthenticator("https://example.com")
+    client = connect(pool)
+    client.sign_in(username, PASSWORD)
+    client.associate_web_authn_credential(authenticator)
+    client.sign_out()
+    return pool, username, authenticator
+
+
+def test_sign_in_with_the_passkey_preferred(connect, server, make_user):
+    pool, username, authenticator = registered(connect, server, make_user)
+    client = connect(pool, passkey_authenticator=authenticator)
+    out = client.sign_in(username, options={**USER_AUTH, "preferred_challenge": "WEB_AUTHN"})
+    assert out.is_signed_in and out.next_step.sign_in_step == "DONE"
+    assert client.fetch_auth_session().tokens.access_token.payload["username"] == username
+    [key] = authenticator.keys.values()
+    assert key.counter == 1  # one assertion made, the server took it
+
+
+def test_sign_in_with_the_passkey_chosen_from_the_selection(connect, server, make_user):
+    pool, username, authenticator = registered(connect, server, make_user)
+    client = connect(pool, passkey_authenticator=authenticator)
+    out = client.sign_in(username, options=USER_AUTH)
+    assert out.next_step.sign_in_step == "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION"
+    assert "WEB_AUTHN" in out.next_step.available_challenges
+    assert client.confirm_sign_in("WEB_AUTHN").is_signed_in
+
+
+def test_a_refused_assertion_ends_the_sign_in(connect, server, make_user):
+    pool, username, authenticator = registered(connect, server, make_user)
+    authenticator.origin = "https://phishing.test"
+    client = connect(pool, passkey_authenticator=authenticator)
+    with pytest.raises(errors.NotAuthorizedException, match="origin"):
+        client.sign_in(username, options={**USER_AUTH, "preferred_challenge": "WEB_AUTHN"})
+    assert client.fetch_auth_session().tokens is None
+    assert not client.context.sign_in.active
+
+
+def test_without_an_authenticator_the_passkey_sign_in_is_a_passkey_error(connect, server, make_user):
+    pool, username, _ = registered(connect, server, make_user)
+    client = connect(pool)
+    with pytest.raises(PasskeyError) as info:
+        client.sign_in(username, options={**USER_AUTH, "preferred_challenge": "WEB_AUTHN"})
+    assert info.value.name == "PasskeyNotSupported"
+    assert not client.context.sign_in.active
+
+
+@pytest.mark.parametrize("raw", ["", "not json", '{"rpId": "example.com"}', "[1]"])
+def test_unusable_request_options_are_a_passkey_error(scripted, raw):
+    client, wire = scripted
+    client.context.passkey_authenticator = SoftwareAuthenticator("https://example.com")
+    wire.add("InitiateAuth", {"ChallengeName": "WEB_AUTHN", "Session": "s1",
+                              "ChallengeParameters": {"CREDENTIAL_REQUEST_OPTIONS": raw}})
+    with pytest.raises(PasskeyError) as info:
+        client.sign_in("alice", options={**USER_AUTH, "preferred_challenge": "WEB_AUTHN"})
+    assert info.value.name == "InvalidPasskeyAuthenticationOptions"
+    assert not client.context.sign_in.active and [c.operation for c in wire.calls] == ["InitiateAuth"]
+
+
+def test_sequential_web_authn_challenges_are_refused(scripted):
+    client, wire = scripted
+    authenticator = SoftwareAuthenticator("https://example.com")
+    authenticator.create({"rp": {"id": "example.com"}, "user": {"id": "dXNlcg"}, "challenge": "Y2hhbGxlbmdl"})
+    client.context.passkey_authenticator = authenticator
+    challenge = {"ChallengeName": "WEB_AUTHN", "Session": "s1",
+                 "ChallengeParameters": {"CREDENTIAL_REQUEST_OPTIONS": '{"challenge": "YWJj", "rpId": "example.com"}'}}
+    wire.add("InitiateAuth", challenge).add("RespondToAuthChallenge", challenge)
+    with pytest.raises(errors.SignInException, match="Sequential WEB_AUTHN"):
+        client.sign_in("alice", options={**USER_AUTH, "preferred_challenge": "WEB_AUTHN"})
+    answer = wire.calls[1].payload
+    assert answer["ChallengeName"] == "WEB_AUTHN" and answer["Session"] == "s1"
+    assert json.loads(answer["ChallengeResponses"]["CREDENTIAL"])["response"]["signature"]
+    assert not client.context.sign_in.active

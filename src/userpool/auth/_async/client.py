@@ -87,6 +87,7 @@ class AsyncAuthClient:
     ``storage=`` holds the session (``MemoryStore`` by default), ``hub=`` receives Amplify's
     Hub events, ``clock=`` is "now" in seconds. Clients built with ``context=`` another
     client's ``context`` share its session, sign-in state and in-flight refresh.
+    ``passkey_authenticator=`` answers a WEB_AUTHN sign-in challenge (USER_AUTH with passkeys).
     """
 
     def __init__(
@@ -105,6 +106,7 @@ class AsyncAuthClient:
         auth_flow_type: AuthFlowType | str | None = None,
         http_client: httpx.AsyncClient | None = None,
         context: AuthContext | None = None,
+        passkey_authenticator: PasskeyAuthenticator | None = None,
     ) -> None:
         self._ctx = context or build_context(
             config,
@@ -119,6 +121,8 @@ class AsyncAuthClient:
             clock=clock,
             auth_flow_type=auth_flow_type,
         )
+        if passkey_authenticator is not None:
+            self._ctx.passkey_authenticator = passkey_authenticator
         self._transport = AsyncTransport(self._ctx.config.resolved_endpoint, http_client)
         self._tokens = self._ctx.async_tokens
         self._orchestrator = AsyncTokenOrchestrator(self._tokens, self._ctx.clock, self._refresh, self._ctx.refresh)

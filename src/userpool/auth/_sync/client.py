@@ -88,6 +88,7 @@ class AuthClient:
     ``storage=`` holds the session (``MemoryStore`` by default), ``hub=`` receives Amplify's
     Hub events, ``clock=`` is "now" in seconds. Clients built with ``context=`` another
     client's ``context`` share its session, sign-in state and in-flight refresh.
+    ``passkey_authenticator=`` answers a WEB_AUTHN sign-in challenge (USER_AUTH with passkeys).
     """
 
     def __init__(
@@ -106,6 +107,7 @@ class AuthClient:
         auth_flow_type: AuthFlowType | str | None = None,
         http_client: httpx.Client | None = None,
         context: AuthContext | None = None,
+        passkey_authenticator: PasskeyAuthenticator | None = None,
     ) -> None:
         self._ctx = context or build_context(
             config,
@@ -120,6 +122,8 @@ class AuthClient:
             clock=clock,
             auth_flow_type=auth_flow_type,
         )
+        if passkey_authenticator is not None:
+            self._ctx.passkey_authenticator = passkey_authenticator
         self._transport = Transport(self._ctx.config.resolved_endpoint, http_client)
         self._tokens = self._ctx.tokens
         self._orchestrator = TokenOrchestrator(self._tokens, self._ctx.clock, self._refresh, self._ctx.refresh)
