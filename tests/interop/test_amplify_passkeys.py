@@ -4,7 +4,8 @@ as a secure origin) signs in with a password, registers a passkey with
 ``associateWebAuthnCredential`` on the DevTools protocol's virtual authenticator (CTAP2,
 internal, resident key, user verification), lists it, signs out, and signs in again with
 ``signIn`` USER_AUTH + ``preferredChallenge: 'WEB_AUTHN'``: Amplify answers the WEB_AUTHN
-challenge through navigator.credentials.get itself and is signed in."""
+challenge through navigator.credentials.get itself and is signed in. After
+``deleteWebAuthnCredential`` the passkey is no longer offered (the choice of first factors is)."""
 
 from __future__ import annotations
 
@@ -112,4 +113,13 @@ def test_associate_a_passkey_then_sign_in_with_it(server: RunningServer, app: di
     [held] = browser.call("webauthnCredentials", authenticatorId=authenticator)
     assert count == held["signCount"]  # the server stored the counter the authenticator signed
     look(browser.screenshot("passkey-signed-in"), f"Signed in as {username}")
+
+    # deleteWebAuthnCredential: the passkey is gone from the list and no longer signs in
+    run(browser, f"window.passkeys.remove({json.dumps(credential['credentialId'])})")
+    assert run(browser, "window.passkeys.list()")["credentials"] == []
+    run(browser, "window.passkeys.signOut()")
+    fallback = run(browser, f"window.passkeys.signInWithPasskey({json.dumps(username)})")
+    assert fallback == {"isSignedIn": False, "nextStep": {"signInStep": "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION",
+                                                          "availableChallenges": ["PASSWORD", "PASSWORD_SRP"]}}
+    assert run(browser, "window.passkeys.session()") is None
     assert browser.evaluate("window.amplifyTest.errors") == []
