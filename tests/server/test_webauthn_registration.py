@@ -340,3 +340,12 @@ def test_deleting_the_user_deletes_their_passkeys_and_registration(server, ppool
     server.admin.admin_delete_user(UserPoolId=ppool["pool_id"], Username=username)
     assert server.query("SELECT COUNT(*) FROM webauthn_credentials WHERE user_sub = ?", sub) == [(0,)]
     assert server.query("SELECT COUNT(*) FROM webauthn_registrations WHERE user_sub = ?", sub) == [(0,)]
+
+
+def test_an_expired_registration_is_challenge_not_found(server, ppool, make_user):
+    username = make_user(ppool)
+    token = tokens_for(server, ppool, username)["AccessToken"]
+    credential = SoftwareAuthenticator(ORIGIN).create(start(server, token))
+    server.execute("UPDATE webauthn_registrations SET expires_at = 0 WHERE user_sub = ?", claims(token)["sub"])
+    rejected(server, "CompleteWebAuthnRegistration", {"AccessToken": token, "Credential": credential},
+             "WebAuthnChallengeNotFoundException")

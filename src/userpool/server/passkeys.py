@@ -55,7 +55,8 @@ from webauthn.helpers.structs import (
 )
 
 from userpool.server import errors
-from userpool.server.db import UserPool, UserPoolDomain, WebAuthnCredential
+from userpool.server.db import UserPool, WebAuthnCredential
+from userpool.server.ops.domains import pool_domains
 from userpool.server.sealing import hash_secret
 from userpool.server.signin import names
 
@@ -110,7 +111,7 @@ def relying_party(db: Session, pool: UserPool) -> RelyingParty:
 
 
 def _domain_rp_id(db: Session, pool: UserPool) -> str | None:
-    rows = list(db.scalars(select(UserPoolDomain).where(UserPoolDomain.pool_id == pool.id)).all())
+    rows = pool_domains(db, pool.id)
     custom = next((d.domain for d in rows if d.custom), None)
     prefix = next((d.domain for d in rows if not d.custom), None)
     return custom or (_PREFIX_DOMAIN.format(prefix=prefix, region=pool.region) if prefix else None)
