@@ -46,6 +46,7 @@ _OTHER_MEMBERS: dict[str, Any] = {
     "ProposedPassword": "N3w-Passw0rd!", "PreviousPassword": PASSWORD, "UserAttributes": [{"Name": "name", "Value": "Mallory"}],
     "UserAttributeNames": ["name"], "AttributeName": "email", "Code": "123456", "UserCode": "123456",
     "MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}],
+    "Credential": {"id": "x", "rawId": "x", "type": "public-key", "response": {}}, "CredentialId": "eA",  # passkeys
 }
 
 
