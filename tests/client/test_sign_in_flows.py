@@ -393,3 +393,53 @@ def test_validation_error_in_confirm_keeps_the_sign_in(scripted):
     with pytest.raises(errors.AuthValidationError):
         client.confirm_sign_in("TOTP")  # not offered
     assert client.context.sign_in.active and len(wire.calls) == 1
+
+
+# ------------------------------------------------------------------ USER_AUTH (choice-based, passwordless)
+
+
+def test_user_auth_wire_shape_matches_amplify(scripted):
+    """What Amplify's handleUserAuthFlow / handleSelectChallengeWithPassword send."""
+    client, wire = scripted
+    wire.add("InitiateAuth", {"ChallengeName": "SELECT_CHALLENGE", "Session": "s1", "ChallengeParameters": {},
+                              "AvailableChallenges": ["PASSWORD", "EMAIL_OTP"]})
+    out = client.sign_in("alice", options={"authFlowType": "USER_AUTH"})
+    assert out.next_step.sign_in_step == "CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION"
+    assert out.next_step.available_challenges == ("PASSWORD", "EMAIL_OTP")
+    assert wire.calls[0].payload["AuthFlow"] == "USER_AUTH"
+    assert wire.calls[0].payload["AuthParameters"] == {"USERNAME": "alice"}  # no PREFERRED_CHALLENGE, no password
+    assert client.confirm_sign_in("PASSWORD").next_step.sign_in_step == "CONFIRM_SIGN_IN_WITH_PASSWORD"
+    assert len(wire.calls) == 1  # choosing a password factor asks for the password first, without a call
+    wire.add("RespondToAuthChallenge", {"AuthenticationResult": make_tokens()})
+    assert client.confirm_sign_in("Passw0rd!").is_signed_in
+    answer = wire.calls[1].payload
+    assert answer["ChallengeName"] == "SELECT_CHALLENGE" and answer["Session"] == "s1"
+    assert answer["ChallengeResponses"] == {"USERNAME": "alice", "ANSWER": "PASSWORD", "PASSWORD": "Passw0rd!"}
+
+
+def test_user_auth_email_code_and_the_sign_up_session(scripted):
+    client, wire = scripted
+    wire.add("InitiateAuth", {"ChallengeName": "EMAIL_OTP", "Session": "s2", "ChallengeParameters": {
+        "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": "a***@e***"}})
+    out = client.sign_in("alice", options={"auth_flow_type": "USER_AUTH", "preferred_challenge": "EMAIL_OTP"})
+    assert out.next_step.sign_in_step == "CONFIRM_SIGN_IN_WITH_EMAIL_CODE"
+    assert out.next_step.code_delivery_details.destination == "a***@e***"
+    assert wire.calls[0].payload["AuthParameters"] == {"USERNAME": "alice", "PREFERRED_CHALLENGE": "EMAIL_OTP"}
+    wire.add("RespondToAuthChallenge", {"AuthenticationResult": make_tokens()})
+    client.confirm_sign_in("123456")
+    assert wire.calls[1].payload["ChallengeResponses"] == {"USERNAME": "alice", "EMAIL_OTP_CODE": "123456"}
+
+
+def test_passwordless_sign_up_sends_no_password_and_auto_sign_in_sends_the_session(scripted):
+    client, wire = scripted
+    wire.add("SignUp", {"UserConfirmed": False, "UserSub": "sub-bob", "Session": "signup-session",
+                        "CodeDeliveryDetails": {"DeliveryMedium": "EMAIL", "Destination": "b***@e***"}})
+    wire.add("ConfirmSignUp", {"Session": "confirmed-session"})
+    wire.add("InitiateAuth", {"AuthenticationResult": make_tokens()})
+    client.sign_up("bob", options={"auto_sign_in": True, "auth_flow_type": "USER_AUTH"})
+    assert "Password" not in wire.calls[0].payload
+    assert client.confirm_sign_up("bob", "654321").next_step.sign_up_step == "COMPLETE_AUTO_SIGN_IN"
+    assert client.auto_sign_in().is_signed_in
+    init = wire.calls[2].payload
+    assert init["AuthFlow"] == "USER_AUTH" and init["Session"] == "confirmed-session"
+    assert init["AuthParameters"] == {"USERNAME": "bob"}

@@ -136,8 +136,8 @@ def test_presigned_url_is_checked_and_job_states_are_enforced(server, pool):
 def _uploaded_pending_job(srv: RunningServer, tmp_path: Any, rows: int) -> tuple[dict[str, Any], Any, str]:
     """A job with ``rows`` users uploaded and marked Pending in the database, but no runner
     started: the test decides when (and whether) one runs. Returns (pool, database, job id)."""
-    from userpool.server import imports
     from userpool.server.db import Database, ImportJob, sqlite_url
+    from userpool.server.import_jobs import jobs
 
     pool = create_pool(srv)
     header = ["cognito:username", "email", "email_verified", "cognito:mfa_enabled"]
@@ -145,7 +145,7 @@ def _uploaded_pending_job(srv: RunningServer, tmp_path: Any, rows: int) -> tuple
     httpx.put(job["PreSignedUrl"], content=_csv([_user(f"st{i}") for i in range(rows)], header)).raise_for_status()
     database = Database(srv.database_url or sqlite_url(tmp_path / "data"))
     with database.transaction() as db:
-        db.get(ImportJob, job["JobId"]).status = imports.PENDING
+        db.get(ImportJob, job["JobId"]).status = jobs.PENDING
     return pool, database, job["JobId"]
 
 
@@ -169,21 +169,21 @@ def test_stop_a_running_job_at_its_next_batch(tmp_path, request, monkeypatch):
     """A runner holding the job's lease: StopUserImportJob marks it Stopping, and the runner
     stops at its next batch with what it committed so far (stopped over the wire after the
     first batch, so the timing is the test's, not a race)."""
-    from userpool.server import imports
+    from userpool.server.import_jobs import runner
 
     srv = _own_server(tmp_path, request)
     srv.start()
     try:
         pool, database, job_id = _uploaded_pending_job(srv, tmp_path, 120)
-        monkeypatch.setattr(imports, "BATCH", 50)
+        monkeypatch.setattr(runner, "BATCH", 50)
         seen: list[str] = []
 
-        def stop_after_first_batch(progress: imports.Progress) -> None:
+        def stop_after_first_batch(progress: runner.Progress) -> None:
             if not seen:
                 job = srv.admin.stop_user_import_job(UserPoolId=pool["pool_id"], JobId=job_id)["UserImportJob"]
                 seen.append(job["Status"])
 
-        imports.run(database, job_id, runner="test-runner", progress=stop_after_first_batch)
+        runner.run(database, job_id, runner="test-runner", progress=stop_after_first_batch)
         assert seen == ["Stopping"]
         final = _wait(srv, pool["pool_id"], job_id, ("Stopped",))
         assert (final["ImportedUsers"], final["CompletionMessage"]) == (50, "Import Job Stopped.")
@@ -224,6 +224,7 @@ def test_cli_import_and_export_round_trip(tmp_path, request):
 def test_a_job_whose_runner_died_is_resumed_by_any_process(tmp_path, request):
     """Half a job committed by a runner that is gone: describing the job resumes it, without duplicates."""
     from userpool.server.db import Database, ImportJob, sqlite_url
+    from userpool.server.import_jobs import jobs
     from userpool.server.import_jobs import runner as imports
 
     srv = _own_server(tmp_path, request)
@@ -238,7 +239,7 @@ def test_a_job_whose_runner_died_is_resumed_by_any_process(tmp_path, request):
     part = tmp_path / "part.csv"
     part.write_bytes(_csv(rows[:50], header))
     with database.transaction() as db:
-        db.get(ImportJob, job["JobId"]).status = imports.PENDING
+        db.get(ImportJob, job["JobId"]).status = jobs.PENDING
     old_batch = imports.BATCH
     imports.BATCH = 50
     try:

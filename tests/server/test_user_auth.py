@@ -475,3 +475,43 @@ def test_clients_take_allow_user_auth(server):
     assert "ALLOW_USER_AUTH" in app["ExplicitAuthFlows"]
     body = {"UserPoolId": pool["pool_id"], "ClientName": "mixed", "ExplicitAuthFlows": ["ALLOW_USER_AUTH", "USER_PASSWORD_AUTH"]}
     rejected(server, "CreateUserPoolClient", body, "InvalidParameterException")
+
+
+def test_malformed_factor_inputs_are_invalid_parameters(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    base = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH"}
+    for params in ({"USERNAME": username, "PREFERRED_CHALLENGE": "PASSWORD_SRP"},
+                   {"USERNAME": username, "PREFERRED_CHALLENGE": "PASSWORD_SRP", "SRP_A": "00"},
+                   {"USERNAME": username, "PREFERRED_CHALLENGE": "PASSWORD"}):
+        rejected(server, "InitiateAuth", {**base, "AuthParameters": params}, "InvalidParameterException")
+    choice = initiate(server, pool, username)
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, choice, username, ANSWER="PASSWORD_SRP"),
+             "InvalidParameterException", message="SRP_A")
+    rejected(server, "RespondToAuthChallenge", respond_body(pool, choice, username, ANSWER="PASSWORD"),
+             "InvalidParameterException", message="PASSWORD")
+    rejected(server, "RespondToAuthChallenge", {**respond_body(pool, choice, username, ANSWER="EMAIL_OTP"),
+                                                "Session": "not-a-session-but-long-enough"}, "NotAuthorizedException")
+    step = respond(server, pool, choice, username, ANSWER="EMAIL_OTP")  # the session survived every refusal
+    signed_in(respond(server, pool, step, username, EMAIL_OTP_CODE=otp(server, username)), username)
+
+
+def test_a_disabled_user_gets_no_tokens_from_a_code(server):
+    pool = passwordless_pool(server)
+    username = make(server, pool)
+    step = initiate(server, pool, username, PREFERRED_CHALLENGE="EMAIL_OTP")
+    server.admin.admin_disable_user(UserPoolId=pool["pool_id"], Username=username)
+    body = respond_body(pool, step, username, EMAIL_OTP_CODE=otp(server, username))
+    assert refused(server, "RespondToAuthChallenge", body) == "NotAuthorizedException"
+    assert server.query("SELECT COUNT(*) FROM token_families WHERE user_id = ?",
+                        user_id(server, pool["pool_id"], username))[0][0] == 0
+
+
+def test_password_factor_migrates_an_unknown_user_as_user_password_auth_does(server):
+    from tests.triggers.lambdas import LEGACY_PASSWORD
+
+    pool = passwordless_pool(server, LambdaConfig={"UserMigration": "python:tests.triggers.lambdas:migrate"},
+                             client_args={"PreventUserExistenceErrors": "LEGACY"})
+    username = f"legacy-{unique()}"
+    signed_in(initiate(server, pool, username, PREFERRED_CHALLENGE="PASSWORD", PASSWORD=LEGACY_PASSWORD), username)
+    assert initiate(server, pool, username)["AvailableChallenges"][:2] == ["PASSWORD", "PASSWORD_SRP"]  # now a user

@@ -35,6 +35,10 @@ def user_auth(
     preferred = params.get("PREFERRED_CHALLENGE")
     if preferred:
         first_factors.check_allowed(pool, preferred)
+    if preferred == names.PASSWORD and users.find_user(ctx.db, pool, username) is None:
+        # a name the pool does not know yet: USER_PASSWORD_AUTH's own lookup decides, with the
+        # UserMigration trigger (and PreventUserExistenceErrors) in it
+        return first_factors.start(ctx, pool, client, preferred, None, username, params, caller)
     user = pipeline.find_user(ctx, pool, client, username)
     caller.check_secret_hash(ctx, client, params.get("SECRET_HASH"), username, *([user.username] if user else []))
     if preferred and preferred in first_factors.offered(ctx, pool, user):
