@@ -47,6 +47,7 @@ _OTHER_MEMBERS: dict[str, Any] = {
     "UserAttributeNames": ["name"], "AttributeName": "email", "Code": "123456", "UserCode": "123456",
     "MFAOptions": [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}],
     "DeviceKey": "us-east-1_00000000-0000-0000-0000-000000000000",  # the device operations
+    "Credential": {"id": "x", "rawId": "x", "type": "public-key", "response": {}}, "CredentialId": "eA",  # passkeys
 }
 
 

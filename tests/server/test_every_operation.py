@@ -110,6 +110,10 @@ def body_for(op: str, pool_id: str, client_id: str, username: str, token: str) -
         "SetUserMFAPreference": {"AccessToken": token, "SoftwareTokenMfaSettings": {"Enabled": False}},
         "AdminSetUserMFAPreference": {**user, "SoftwareTokenMfaSettings": {"Enabled": False}},
         "SetUserSettings": {"AccessToken": token, "MFAOptions": []},
+        "StartWebAuthnRegistration": {"AccessToken": token},
+        "CompleteWebAuthnRegistration": {"AccessToken": token, "Credential": {"id": "x"}},
+        "ListWebAuthnCredentials": {"AccessToken": token},
+        "DeleteWebAuthnCredential": {"AccessToken": token, "CredentialId": "x"},
         "AdminSetUserSettings": {**user, "MFAOptions": []},
         # tracked devices
         "ConfirmDevice": {"AccessToken": token, "DeviceKey": DEVICE_KEY, "DeviceSecretVerifierConfig": {"PasswordVerifier": "AQID", "Salt": "AQID"}},

@@ -36,7 +36,8 @@ from .constants import (
     SignUpStep,
     UpdateAttributeStep,
 )
-from .default_client import (  # tracked devices
+from .default_client import (  # tracked devices, passkeys
+    associate_web_authn_credential,
     auto_sign_in,
     configure,
     confirm_reset_password,
@@ -45,6 +46,7 @@ from .default_client import (  # tracked devices
     confirm_user_attribute,
     delete_user,
     delete_user_attributes,
+    delete_web_authn_credential,
     fetch_auth_session,
     fetch_devices,
     fetch_mfa_preference,
@@ -52,6 +54,7 @@ from .default_client import (  # tracked devices
     forget_device,
     get_current_user,
     get_default_client,
+    list_web_authn_credentials,
     remember_device,
     resend_sign_up_code,
     reset_password,
@@ -68,6 +71,12 @@ from .default_client import (  # tracked devices
 from .device_metadata import DeviceMetadata
 from .errors import AuthError, AuthValidationError
 from .jwt import JWT, decode_jwt
+from .passkeys import (
+    AuthWebAuthnCredential,
+    ListWebAuthnCredentialsOutput,
+    PasskeyAuthenticator,
+    PasskeyError,
+)
 from .state import AuthContext, Clock
 from .storage import AsyncTokenStore, FileStore, KeyringStore, MemoryStore, ThreadedStore, TokenStore
 from .types import (
@@ -167,4 +176,13 @@ __all__ = [
     "update_password",
     "update_user_attributes",
     "verify_totp_setup",
+]
+__all__ += [  # passkeys
+    "AuthWebAuthnCredential",
+    "ListWebAuthnCredentialsOutput",
+    "PasskeyAuthenticator",
+    "PasskeyError",
+    "associate_web_authn_credential",
+    "delete_web_authn_credential",
+    "list_web_authn_credentials",
 ]

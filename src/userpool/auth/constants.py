@@ -84,6 +84,7 @@ class Challenge(StrEnum):
     SMS_OTP = "SMS_OTP"  # USER_AUTH first factor (EMAIL_OTP is both a first factor and e-mail MFA)
     PASSWORD = "PASSWORD"  # USER_AUTH first factors chosen in SELECT_CHALLENGE, answered with the password
     PASSWORD_SRP = "PASSWORD_SRP"
+    WEB_AUTHN = "WEB_AUTHN"  # USER_AUTH's passkey first factor, answered by the context's passkey authenticator
 
 
 class HubEvent(StrEnum):

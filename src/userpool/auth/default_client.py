@@ -19,6 +19,7 @@ from ._hub import Hub
 from ._sync.client import AuthClient
 from .constants import AuthFlowType
 from .errors import AuthConfigException
+from .passkeys import PasskeyAuthenticator
 from .state import Clock
 from .storage import TokenStore
 
@@ -41,11 +42,13 @@ def configure(
     hub: Hub | None = None,
     clock: Clock | None = None,
     auth_flow_type: AuthFlowType | str | None = None,
+    passkey_authenticator: PasskeyAuthenticator | None = None,
 ) -> AuthClient:
     """Configure the default client (Amplify.configure); returns it.
 
     ``endpoint=None`` means the real Cognito endpoint of the pool's region;
-    ``outputs=`` reads an Amplify Gen 2 ``amplify_outputs.json``.
+    ``outputs=`` reads an Amplify Gen 2 ``amplify_outputs.json``; ``passkey_authenticator=``
+    answers passkey (WEB_AUTHN) sign-ins.
     """
     global _default
     client = AuthClient(
@@ -59,6 +62,7 @@ def configure(
         hub=hub,
         clock=clock,
         auth_flow_type=auth_flow_type,
+        passkey_authenticator=passkey_authenticator,
     )
     with _default_lock:
         previous, _default = _default, client
@@ -114,6 +118,9 @@ set_up_totp = on_default_client(AuthClient.set_up_totp)
 verify_totp_setup = on_default_client(AuthClient.verify_totp_setup)
 update_mfa_preference = on_default_client(AuthClient.update_mfa_preference)
 fetch_mfa_preference = on_default_client(AuthClient.fetch_mfa_preference)
+associate_web_authn_credential = on_default_client(AuthClient.associate_web_authn_credential)
+list_web_authn_credentials = on_default_client(AuthClient.list_web_authn_credentials)
+delete_web_authn_credential = on_default_client(AuthClient.delete_web_authn_credential)
 delete_user = on_default_client(AuthClient.delete_user)
 remember_device = on_default_client(AuthClient.remember_device)
 forget_device = on_default_client(AuthClient.forget_device)

@@ -23,6 +23,7 @@ from ._sync.token_repository import TokenRepository
 from .config import AuthConfig
 from .constants import AUTH_CHANNEL, AuthFlowType, HubEvent
 from .errors import AuthConfigException
+from .passkeys import PasskeyAuthenticator
 from .shared_refresh import SharedRefresh
 from .storage import AsyncStorage, MemoryStore, async_view, blocking_view
 from .types import SignInDetails
@@ -123,6 +124,8 @@ class AuthContext:
         self.refresh = SharedRefresh()
         #: None until known; False once the service refused GetTokensFromRefreshToken.
         self.get_tokens_from_refresh_token: bool | None = None
+        #: Answers a WEB_AUTHN challenge during sign-in (the client's ``passkey_authenticator=``).
+        self.passkey_authenticator: PasskeyAuthenticator | None = None
 
     @property
     def tokens(self) -> TokenRepository:

@@ -427,6 +427,40 @@ class ConsoleSignInFailure(Base):
     first_failed_at: Mapped[float] = mapped_column(Float)
     locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
 
+
+class WebAuthnCredential(Base):
+    """A user's passkey (CompleteWebAuthnRegistration): the public key and signature counter that
+    the WEB_AUTHN challenge verifies an assertion with; nothing secret is stored."""
+
+    __tablename__ = "webauthn_credentials"
+    __table_args__ = (UniqueConstraint("pool_id", "credential_id", name="uq_webauthn_credentials_pool_credential"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    pool_id: Mapped[str] = mapped_column(ForeignKey("user_pools.id", ondelete="CASCADE"))
+    user_sub: Mapped[str] = mapped_column(ForeignKey("users.sub", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400))  # base64url, as the wire carries it
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE_Key
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    rp_id: Mapped[str] = mapped_column(String(253))
+    friendly_name: Mapped[str | None] = mapped_column(String(256))
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    authenticator_attachment: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[float] = mapped_column(Float)
+    last_used_at: Mapped[float | None] = mapped_column(Float)
+
+
+class WebAuthnRegistration(Base):
+    """A started passkey registration (StartWebAuthnRegistration), one per user: only the hash of
+    its challenge is kept, and CompleteWebAuthnRegistration deletes it (single use)."""
+
+    __tablename__ = "webauthn_registrations"
+    user_sub: Mapped[str] = mapped_column(ForeignKey("users.sub", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(128))
+    challenge_hash: Mapped[str] = mapped_column(String(64))
+    rp_id: Mapped[str] = mapped_column(String(253))
+    user_verification: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)

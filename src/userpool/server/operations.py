@@ -26,6 +26,7 @@ from userpool.server.ops import (
     token_lifecycle,
     ui_customization,
     users,
+    webauthn,
 )
 
 Handler = Callable[[Context, dict[str, Any]], dict[str, Any]]
@@ -108,6 +109,11 @@ HANDLERS: dict[str, Handler] = {
     "AdminListDevices": devices.admin_list_devices,
     "AdminUpdateDeviceStatus": devices.admin_update_device_status,
     "AdminForgetDevice": devices.admin_forget_device,
+    # passkeys (ops/webauthn.py; the WEB_AUTHN sign-in challenge is in signin/challenges/web_authn.py)
+    "StartWebAuthnRegistration": webauthn.start_web_authn_registration,
+    "CompleteWebAuthnRegistration": webauthn.complete_web_authn_registration,
+    "ListWebAuthnCredentials": webauthn.list_web_authn_credentials,
+    "DeleteWebAuthnCredential": webauthn.delete_web_authn_credential,
     # CSV user import jobs
     "GetCSVHeader": import_jobs.get_csv_header,
     "CreateUserImportJob": import_jobs.create_user_import_job,

@@ -115,6 +115,10 @@ def _check(shape: Shape, value: Any, path: str, problems: _Problems) -> Any:
     """Validate ``value`` against ``shape``; returns it with explicit nulls dropped."""
     t = shape.type_name
     meta = shape.metadata
+    if meta.get("document"):  # free JSON (CompleteWebAuthnRegistration's Credential), kept whole; depth checked by parse_body
+        if not isinstance(value, dict):
+            raise _type_error(path, "structure")
+        return value
     if isinstance(shape, StructureShape):
         if not isinstance(value, dict):
             raise _type_error(path, "structure")

@@ -20,6 +20,9 @@
 //   screenshot {path, fullPage?}    a PNG of what a person would see, written to path
 //   cookies                         the context's cookies
 //   evaluate {expression}           the value of a JavaScript expression in the page
+//   addVirtualAuthenticator {options}  WebAuthn through the DevTools protocol: a virtual authenticator
+//                                   (WebAuthn.addVirtualAuthenticator's options); value: {authenticatorId}
+//   webauthnCredentials {authenticatorId}  the credentials it holds (WebAuthn.getCredentials)
 import { createInterface } from 'node:readline';
 import { describeError, readConfig } from './lib/harness.mjs';
 import { launchChromium, pageView } from './lib/chromium.mjs';
@@ -28,6 +31,7 @@ const config = readConfig();
 const { page, context, close } = await launchChromium(config);
 
 let navigations = [];
+let cdp = null; // the DevTools session, opened by addVirtualAuthenticator
 page.on('response', (response) => {
   const request = response.request();
   if (request.isNavigationRequest() && request.frame() === page.mainFrame()) {
@@ -98,6 +102,16 @@ const commands = {
   },
   cookies: () => context.cookies(),
   evaluate: ({ expression }) => page.evaluate(expression),
+  async addVirtualAuthenticator({ options }) {
+    cdp ??= await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    return cdp.send('WebAuthn.addVirtualAuthenticator', { options });
+  },
+  async webauthnCredentials({ authenticatorId }) {
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    return credentials.map(({ credentialId, rpId, signCount, isResidentCredential, userHandle }) =>
+      ({ credentialId, rpId, signCount, isResidentCredential, userHandle }));
+  },
 };
 
 function answer(message) {

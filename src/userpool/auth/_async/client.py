@@ -23,6 +23,7 @@ from ..config import AuthConfig
 from ..constants import AuthFlowType
 from ..errors import AuthError
 from ..flows import (
+    associate_web_authn_credential,
     auto_sign_in,
     confirm_reset_password,
     confirm_sign_in,
@@ -30,12 +31,14 @@ from ..flows import (
     confirm_user_attribute,
     delete_user,
     delete_user_attributes,
+    delete_web_authn_credential,
     fetch_auth_session,
     fetch_devices,
     fetch_mfa_preference,
     fetch_user_attributes,
     forget_device,
     get_current_user,
+    list_web_authn_credentials,
     refresh_tokens,
     remember_device,
     resend_sign_up_code,
@@ -50,7 +53,18 @@ from ..flows import (
     update_user_attributes,
     verify_totp_setup,
 )
-from ..flows.base import CognitoCall, Flow, LoadDevice, LoadTokens, NeedTokens, SaveDevice, SaveTokens, Step
+from ..flows.base import (
+    CognitoCall,
+    Flow,
+    LoadDevice,
+    LoadTokens,
+    NeedTokens,
+    SaveDevice,
+    SaveTokens,
+    Step,
+    UsePasskey,
+)
+from ..passkeys import ListWebAuthnCredentialsOutput, PasskeyAuthenticator
 from ..state import AuthContext, Clock, build_context
 from ..storage import AsyncStorage
 from ..tokens import CognitoTokens
@@ -87,6 +101,7 @@ class AsyncAuthClient:
     ``storage=`` holds the session (``MemoryStore`` by default), ``hub=`` receives Amplify's
     Hub events, ``clock=`` is "now" in seconds. Clients built with ``context=`` another
     client's ``context`` share its session, sign-in state and in-flight refresh.
+    ``passkey_authenticator=`` answers a WEB_AUTHN sign-in challenge (USER_AUTH with passkeys).
     """
 
     def __init__(
@@ -105,6 +120,7 @@ class AsyncAuthClient:
         auth_flow_type: AuthFlowType | str | None = None,
         http_client: httpx.AsyncClient | None = None,
         context: AuthContext | None = None,
+        passkey_authenticator: PasskeyAuthenticator | None = None,
     ) -> None:
         self._ctx = context or build_context(
             config,
@@ -119,6 +135,8 @@ class AsyncAuthClient:
             clock=clock,
             auth_flow_type=auth_flow_type,
         )
+        if passkey_authenticator is not None:
+            self._ctx.passkey_authenticator = passkey_authenticator
         self._transport = AsyncTransport(self._ctx.config.resolved_endpoint, http_client)
         self._tokens = self._ctx.async_tokens
         self._orchestrator = AsyncTokenOrchestrator(self._tokens, self._ctx.clock, self._refresh, self._ctx.refresh)
@@ -166,6 +184,8 @@ class AsyncAuthClient:
             return await self._tokens.load_device(step.username)
         if isinstance(step, SaveDevice):
             return await self._tokens.save_device(step.username, step.metadata)
+        if isinstance(step, UsePasskey):
+            return step.run()  # the authenticator's ceremony (a blocking call, by its interface)
         return await self._tokens.clear()
 
     async def _refresh(self, tokens: CognitoTokens) -> CognitoTokens | None:
@@ -326,6 +346,23 @@ class AsyncAuthClient:
     async def fetch_mfa_preference(self) -> FetchMFAPreferenceOutput:
         """Amplify's ``fetchMFAPreference`` (GetUser): the enabled and preferred MFA types."""
         return await self._run(fetch_mfa_preference.fetch_mfa_preference(self._ctx))
+
+    # ------------------------------------------------------------ passkeys
+
+    async def associate_web_authn_credential(self, authenticator: PasskeyAuthenticator) -> None:
+        """Amplify's ``associateWebAuthnCredential``: register a passkey made by ``authenticator``
+        (StartWebAuthnRegistration, ``authenticator.create``, CompleteWebAuthnRegistration)."""
+        return await self._run(associate_web_authn_credential.associate_web_authn_credential(self._ctx, authenticator))
+
+    async def list_web_authn_credentials(
+        self, page_size: int | None = None, next_token: str | None = None
+    ) -> ListWebAuthnCredentialsOutput:
+        """Amplify's ``listWebAuthnCredentials`` (ListWebAuthnCredentials): the user's passkeys."""
+        return await self._run(list_web_authn_credentials.list_web_authn_credentials(self._ctx, page_size, next_token))
+
+    async def delete_web_authn_credential(self, credential_id: str) -> None:
+        """Amplify's ``deleteWebAuthnCredential`` (DeleteWebAuthnCredential): remove one passkey."""
+        return await self._run(delete_web_authn_credential.delete_web_authn_credential(self._ctx, credential_id))
 
     # ------------------------------------------------------------ account
 

@@ -24,6 +24,7 @@ from ..config import AuthConfig
 from ..constants import AuthFlowType
 from ..errors import AuthError
 from ..flows import (
+    associate_web_authn_credential,
     auto_sign_in,
     confirm_reset_password,
     confirm_sign_in,
@@ -31,12 +32,14 @@ from ..flows import (
     confirm_user_attribute,
     delete_user,
     delete_user_attributes,
+    delete_web_authn_credential,
     fetch_auth_session,
     fetch_devices,
     fetch_mfa_preference,
     fetch_user_attributes,
     forget_device,
     get_current_user,
+    list_web_authn_credentials,
     refresh_tokens,
     remember_device,
     resend_sign_up_code,
@@ -51,7 +54,18 @@ from ..flows import (
     update_user_attributes,
     verify_totp_setup,
 )
-from ..flows.base import CognitoCall, Flow, LoadDevice, LoadTokens, NeedTokens, SaveDevice, SaveTokens, Step
+from ..flows.base import (
+    CognitoCall,
+    Flow,
+    LoadDevice,
+    LoadTokens,
+    NeedTokens,
+    SaveDevice,
+    SaveTokens,
+    Step,
+    UsePasskey,
+)
+from ..passkeys import ListWebAuthnCredentialsOutput, PasskeyAuthenticator
 from ..state import AuthContext, Clock, build_context
 from ..storage import Storage
 from ..tokens import CognitoTokens
@@ -88,6 +102,7 @@ class AuthClient:
     ``storage=`` holds the session (``MemoryStore`` by default), ``hub=`` receives Amplify's
     Hub events, ``clock=`` is "now" in seconds. Clients built with ``context=`` another
     client's ``context`` share its session, sign-in state and in-flight refresh.
+    ``passkey_authenticator=`` answers a WEB_AUTHN sign-in challenge (USER_AUTH with passkeys).
     """
 
     def __init__(
@@ -106,6 +121,7 @@ class AuthClient:
         auth_flow_type: AuthFlowType | str | None = None,
         http_client: httpx.Client | None = None,
         context: AuthContext | None = None,
+        passkey_authenticator: PasskeyAuthenticator | None = None,
     ) -> None:
         self._ctx = context or build_context(
             config,
@@ -120,6 +136,8 @@ class AuthClient:
             clock=clock,
             auth_flow_type=auth_flow_type,
         )
+        if passkey_authenticator is not None:
+            self._ctx.passkey_authenticator = passkey_authenticator
         self._transport = Transport(self._ctx.config.resolved_endpoint, http_client)
         self._tokens = self._ctx.tokens
         self._orchestrator = TokenOrchestrator(self._tokens, self._ctx.clock, self._refresh, self._ctx.refresh)
@@ -167,6 +185,8 @@ class AuthClient:
             return self._tokens.load_device(step.username)
         if isinstance(step, SaveDevice):
             return self._tokens.save_device(step.username, step.metadata)
+        if isinstance(step, UsePasskey):
+            return step.run()  # the authenticator's ceremony (a blocking call, by its interface)
         return self._tokens.clear()
 
     def _refresh(self, tokens: CognitoTokens) -> CognitoTokens | None:
@@ -327,6 +347,23 @@ class AuthClient:
     def fetch_mfa_preference(self) -> FetchMFAPreferenceOutput:
         """Amplify's ``fetchMFAPreference`` (GetUser): the enabled and preferred MFA types."""
         return self._run(fetch_mfa_preference.fetch_mfa_preference(self._ctx))
+
+    # ------------------------------------------------------------ passkeys
+
+    def associate_web_authn_credential(self, authenticator: PasskeyAuthenticator) -> None:
+        """Amplify's ``associateWebAuthnCredential``: register a passkey made by ``authenticator``
+        (StartWebAuthnRegistration, ``authenticator.create``, CompleteWebAuthnRegistration)."""
+        return self._run(associate_web_authn_credential.associate_web_authn_credential(self._ctx, authenticator))
+
+    def list_web_authn_credentials(
+        self, page_size: int | None = None, next_token: str | None = None
+    ) -> ListWebAuthnCredentialsOutput:
+        """Amplify's ``listWebAuthnCredentials`` (ListWebAuthnCredentials): the user's passkeys."""
+        return self._run(list_web_authn_credentials.list_web_authn_credentials(self._ctx, page_size, next_token))
+
+    def delete_web_authn_credential(self, credential_id: str) -> None:
+        """Amplify's ``deleteWebAuthnCredential`` (DeleteWebAuthnCredential): remove one passkey."""
+        return self._run(delete_web_authn_credential.delete_web_authn_credential(self._ctx, credential_id))
 
     # ------------------------------------------------------------ account
 

@@ -25,6 +25,7 @@ from ..types import (
     SignInOutput,
     TOTPSetupDetails,
 )
+from . import web_authn_sign_in
 from ._device_auth import confirm_new_device, device_srp
 from .base import Flow, call, save_tokens
 
@@ -123,6 +124,8 @@ def next_step_for_challenge(
     state = ctx.sign_in
     if challenge == Challenge.SELECT_CHALLENGE:
         return output(SignInStep.CONTINUE_SIGN_IN_WITH_FIRST_FACTOR_SELECTION, available_challenges=available)
+    if challenge == Challenge.WEB_AUTHN:
+        return (yield from _passkey(ctx, params))
     if challenge in (Challenge.PASSWORD, Challenge.PASSWORD_SRP):
         return output(SignInStep.CONFIRM_SIGN_IN_WITH_PASSWORD)
     delivery = CodeDeliveryDetails(
@@ -166,6 +169,16 @@ def next_step_for_challenge(
         f"An error occurred during the sign in process. {challenge} challengeName returned by "
         "the underlying service was not addressed."
     )
+
+
+def _passkey(ctx: AuthContext, params: Mapping[str, str]) -> Flow[SignInOutput]:
+    """Amplify's handleWebAuthnSignInResult: the passkey answers at once, no step for the user."""
+    response = yield from web_authn_sign_in.answer_web_authn(ctx, params)
+    if response.get("ChallengeName") == Challenge.WEB_AUTHN:
+        ctx.sign_in.reset()
+        raise SignInException("Sequential WEB_AUTHN challenges returned from underlying service cannot be handled.")
+    state = ctx.sign_in
+    return (yield from handle_auth_response(ctx, response, state.username or "", state.sign_in_details))
 
 
 def start_totp_setup(ctx: AuthContext) -> Flow[SignInOutput]:

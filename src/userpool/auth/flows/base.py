@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from ..constants import MAX_ATTEMPTS
 from ..errors import AuthValidationError, UserUnAuthenticatedException
 
 if TYPE_CHECKING:
     from ..device_metadata import DeviceMetadata
+    from ..passkeys import PasskeyAuthenticator
     from ..tokens import CognitoTokens
 
 T = TypeVar("T")
@@ -76,7 +77,21 @@ class SaveDevice:
     metadata: DeviceMetadata | None
 
 
-Step = CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens | LoadDevice | SaveDevice
+@dataclass(frozen=True)
+class UsePasskey:
+    """Ask the driver to run a WebAuthn ceremony on ``authenticator`` (``create`` for a new
+    passkey, ``get`` for an assertion) with ``options``; the flow receives the credential JSON."""
+
+    ceremony: Literal["create", "get"]
+    options: dict[str, Any]
+    authenticator: PasskeyAuthenticator
+
+    def run(self) -> dict[str, Any]:
+        ceremony = self.authenticator.create if self.ceremony == "create" else self.authenticator.get
+        return ceremony(self.options)
+
+
+Step = CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens | LoadDevice | SaveDevice | UsePasskey
 Flow = Generator[Step, Any, T]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from userpool.server import audit, challenge_sessions, errors, mfa, pools, resolve, tokens, users
+from userpool.server import audit, challenge_sessions, errors, mfa, passkeys, pools, resolve, tokens, users
 from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
@@ -34,6 +34,8 @@ def set_user_pool_mfa_config(ctx: Context, req: dict[str, Any]) -> dict[str, Any
     """Members given replace the pool's; members left out keep their values."""
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
     config = dict(pool.config)
+    if "WebAuthnConfiguration" in req:
+        passkeys.check_configuration(req["WebAuthnConfiguration"])
     for key in _CONFIG_KEYS:
         if key in req:
             config[key] = copy.deepcopy(req[key])

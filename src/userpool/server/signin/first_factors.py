@@ -28,7 +28,7 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
 from userpool.server.signin.caller import Caller
-from userpool.server.signin.challenges import _otp, email_otp_sign_in, password_verifier, sms_otp
+from userpool.server.signin.challenges import _otp, email_otp_sign_in, password_verifier, sms_otp, web_authn
 from userpool.server.signin.flows import user_password_auth
 from userpool.server.signin.flows.user_srp_auth import parse_srp_a
 
@@ -87,11 +87,16 @@ def _password_srp(
     return password_verifier.issue(ctx, pool, client, user, username, big_a, caller)
 
 
+def _passkey_available(ctx: Context, pool: UserPool, user: User | None) -> bool:
+    return not passwordless_blocked(pool, user) and web_authn.available(ctx, pool, user)
+
+
 FIRST_FACTORS: dict[str, FirstFactor] = {
     names.PASSWORD: FirstFactor(names.PASSWORD, _has_password, _password),
     names.PASSWORD_SRP: FirstFactor(names.PASSWORD, _has_password, _password_srp),
     names.EMAIL_OTP: FirstFactor(names.EMAIL_OTP, _otp_available(_otp.EMAIL), email_otp_sign_in.issue),
     names.SMS_OTP: FirstFactor(names.SMS_OTP, _otp_available(_otp.SMS), sms_otp.issue),
+    names.WEB_AUTHN: FirstFactor(names.WEB_AUTHN, _passkey_available, web_authn.issue),
 }
 
 

@@ -24,6 +24,7 @@ from userpool.server.signin.challenges import (
     sms_mfa,
     sms_otp,
     software_token_mfa,
+    web_authn,
 )
 from userpool.server.signin.flows.custom_auth import custom_auth
 from userpool.server.signin.flows.refresh_token_auth import refresh_token_auth
@@ -62,6 +63,7 @@ CHALLENGES: dict[str, Answer] = {  # RespondToAuthChallenge / AdminRespondToAuth
     names.DEVICE_PASSWORD_VERIFIER: device_password_verifier.answer,
     names.SELECT_CHALLENGE: select_challenge.answer,  # USER_AUTH: the first factor chosen (first_factors.py)
     names.SMS_OTP: sms_otp.answer,
+    names.WEB_AUTHN: web_authn.answer,  # USER_AUTH's passkey first factor (server/passkeys.py)
 }
 
 

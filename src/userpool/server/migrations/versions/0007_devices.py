@@ -2,13 +2,13 @@
 token family was signed in on (the access token's device_key claim)
 
 Revision ID: 0007_devices
-Revises: 0003_oauth_scopes
+Revises: 0005_webauthn
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_devices'
-down_revision = '0003_oauth_scopes'
+down_revision = '0005_webauthn'
 branch_labels = None
 depends_on = None
 
