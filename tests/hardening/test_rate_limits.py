@@ -262,3 +262,25 @@ def test_parallel_password_guesses_for_one_user_are_limited(default_server: Runn
     for _ in range(150):
         assert not _throttled(w.call("AdminGetUser", {"UserPoolId": pool_id, "Username": "pat"}, signed=True))
     assert default_server.query("SELECT count(*) FROM rate_windows WHERE category <> 'Guessing'") == [(0,)]
+
+
+def test_hosted_sign_in_guesses_for_one_user_are_limited(default_server: RunningServer) -> None:
+    """The hosted sign-in page's password form is a guessing surface as InitiateAuth is: wrong
+    passwords at one user, each from its own address, meet the per-user limit (10 a minute) and
+    are answered with the page's 429; the first ten reach the sign-in (and its lockout)."""
+    from tests.server.oauth_helpers import Browser, oauth_pool
+
+    pool = oauth_pool(default_server)
+    admin = default_server.admin
+    admin.admin_create_user(UserPoolId=pool["pool_id"], Username="pat", MessageAction="SUPPRESS")
+    admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username="pat", Password=PASSWORD, Permanent=True)
+    statuses = []
+    for i in range(12):
+        browser = Browser(default_server, transport=httpx.HTTPTransport(local_address=f"127.0.4.{i + 1}"))
+        try:
+            login = browser.authorize(pool)
+            assert not isinstance(login, httpx.Response) and login.status == 200, login
+            statuses.append(browser.submit(login.form, username="pat", password="Wrong-guess-1").status_code)
+        finally:
+            browser.close()
+    assert statuses[:10].count(429) == 0 and statuses[10:] == [429, 429], statuses

@@ -65,6 +65,16 @@ class Page:
                             providers=providers, local=local, **{**self.values, **values})
 
 
+def guess_shape(counts_as: str | None, form: dict[str, str]) -> dict[str, Any]:
+    """A hosted POST as the rate limiter reads the wire request it stands for: every form names
+    its user (``Username``), and the sign-in page's posts (a password, a code, a new password)
+    are InitiateAuth guesses, counted per address and per user like the wire's."""
+    username = form.get("username", "").strip()
+    if counts_as == "InitiateAuth":
+        return {"AuthParameters": {"USERNAME": username, "PASSWORD": ""}}
+    return {"Username": username}
+
+
 async def handle(request: Request, handler: PageHandler, *, post: bool, counts_as: str | None = None) -> Response:
     """Run a page handler; ``counts_as`` is the Cognito operation a POST stands for (quotas, timing)."""
     state = http.state_of(request)
@@ -86,7 +96,7 @@ async def handle(request: Request, handler: PageHandler, *, post: bool, counts_a
             return pages.error_page("The form has expired or did not come from this site. Go back and try again.", 403)
     try:
         response = await http.run(request, lambda ctx: handler(ctx, page), counts_as=counts_as if post else None,
-                                  client_id=page.params.get("client_id"))
+                                  client_id=page.params.get("client_id"), counted=guess_shape(counts_as, page.form))
     except errors.TooManyRequests:
         response = pages.error_page("Too many requests. Wait a moment and try again.", 429)
     except PageError as exc:

@@ -83,10 +83,11 @@ def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T]) -> T:
 
 
 async def run(request: Request, fn: Callable[[Context], T], *, counts_as: str | None = None,
-              client_id: str | None = None) -> T:
+              client_id: str | None = None, counted: dict[str, Any] | None = None) -> T:
     """``fn`` in one transaction in a worker thread. ``counts_as`` names the Cognito operation
     whose quota the request uses (TooManyRequestsException past it, before any work) and whose
-    minimum response time it keeps (enumeration.py), as the wire API does."""
+    minimum response time it keeps (enumeration.py), as the wire API does; ``counted`` is the
+    request as the limiter reads it, in that operation's wire shape (who a guess aims at)."""
     started = time.perf_counter()
     state, ip = state_of(request), source_ip(request)
 
@@ -94,7 +95,7 @@ async def run(request: Request, fn: Callable[[Context], T], *, counts_as: str | 
         if counts_as is not None:
             limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
             if limiter is not None:
-                limiter.check(counts_as, {"ClientId": client_id or ""}, ip)
+                limiter.check(counts_as, {"ClientId": client_id or "", **(counted or {})}, ip)
         return run_sync(state, ip, ctx_fn)
 
     try:
