@@ -30,6 +30,14 @@ NODE_TIMEOUT = 90
 INSTALL_HINT = "run `scripts/install --tests` (it runs `npm ci` in tests/interop/node)"
 
 
+def build_amplify_page(app: str, outdir: Path, config: dict[str, Any]) -> None:
+    """Bundle the Amplify test app ``node/<app>/`` (page.mjs, page.html) into ``outdir`` with its
+    configuration, through node/lib/build_page.mjs (esbuild)."""
+    proc = subprocess.run(["node", "lib/build_page.mjs", app, str(outdir), json.dumps(config)], cwd=NODE_DIR,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
 def node_ready() -> None:
     """Fail (not skip) with a clear message when Node or the pinned packages are missing."""
     if shutil.which("node") is None:

@@ -6,7 +6,6 @@ answers DEVICE_SRP_AUTH on its own; then ``fetchDevices`` and ``forgetDevice``."
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.interop.conftest import NODE_DIR
+from tests.interop.conftest import build_amplify_page
 from tests.server.test_devices import device_pool
 from tests.server.test_mfa import code, set_up_totp
 
@@ -44,12 +43,6 @@ def site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         httpd.server_close()
 
 
-def build_page(outdir: Path, config: dict[str, Any]) -> None:
-    proc = subprocess.run(["node", "amplify_devices/build.mjs", str(outdir), json.dumps(config)], cwd=NODE_DIR,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-
 def call(browser: Any, expression: str) -> Any:
     value = browser.evaluate(f"window.amplifyDevices.{expression}")
     assert not (isinstance(value, dict) and "error" in value), (expression, value)
@@ -61,7 +54,7 @@ def test_remember_device_then_sign_in_without_totp(server, make_user, sign_in, s
     username = make_user(pool)
     secret = set_up_totp(server, pool, username, sign_in)
     root, home = site
-    build_page(root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
+    build_amplify_page("amplify_devices", root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
                                            "userPoolEndpoint": server.url}}})
     chromium.goto(home)
     chromium.wait_for_text("#status", "Ready")

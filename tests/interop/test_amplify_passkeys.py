@@ -10,7 +10,6 @@ challenge through navigator.credentials.get itself and is signed in. After
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -22,7 +21,7 @@ import pytest
 
 from tests.conftest import ALL_FLOWS, PASSWORD, RunningServer, create_pool
 from tests.interop.browser import Chromium, look
-from tests.interop.conftest import NODE_DIR
+from tests.interop.conftest import build_amplify_page
 
 pytestmark = pytest.mark.interop
 
@@ -53,12 +52,6 @@ def site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         httpd.server_close()
 
 
-def build_app(outdir: Path, config: dict[str, Any]) -> None:
-    proc = subprocess.run(["node", "amplify_passkeys/build.mjs", str(outdir), json.dumps(config)], cwd=NODE_DIR,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-
 @pytest.fixture
 def app(server: RunningServer, site: tuple[Path, str]) -> dict[str, Any]:
     root, origin = site
@@ -67,7 +60,7 @@ def app(server: RunningServer, site: tuple[Path, str]) -> dict[str, Any]:
     server.admin.set_user_pool_mfa_config(
         UserPoolId=pool["pool_id"], WebAuthnConfiguration={"RelyingPartyId": "localhost", "UserVerification": "required"}
     )
-    build_app(root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
+    build_amplify_page("amplify_passkeys", root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
                                           "userPoolEndpoint": server.url}}})
     return {**pool, "home": origin + "/"}
 

@@ -6,8 +6,6 @@ session (the next authorization asks for the password again)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.interop.browser import Chromium, look
-from tests.interop.conftest import NODE_DIR
+from tests.interop.conftest import build_amplify_page
 from tests.interop.managed_login import (
     OPENID_SCOPES,
     RelyingParty,
@@ -32,12 +30,6 @@ pytestmark = pytest.mark.interop
 SIGN_IN_HEADING = "Sign in with your username and password"
 
 
-def build_app(outdir: Path, config: dict[str, Any]) -> None:
-    proc = subprocess.run(["node", "amplify_redirect/build.mjs", str(outdir), json.dumps(config)], cwd=NODE_DIR,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-
 @pytest.fixture
 def app(tls_server: TlsServer, relying_party: RelyingParty, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The Amplify app on https://localhost:PORT/, its pool's client allowing it as callback."""
@@ -48,7 +40,7 @@ def app(tls_server: TlsServer, relying_party: RelyingParty, tmp_path: Path) -> I
         pool = hosted_pool(tls_server, callback=[home, relying_party.callback], logout=home)
         oauth = {"domain": tls_server.host, "scopes": OPENID_SCOPES, "redirectSignIn": [home],
                  "redirectSignOut": [home], "responseType": "code"}
-        build_app(root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
+        build_amplify_page("amplify_redirect", root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
                                               "userPoolEndpoint": tls_server.url, "loginWith": {"oauth": oauth}}}})
         yield {**pool, "home": home, "probe": relying_party}
 

@@ -8,7 +8,6 @@ passwordless sign-up signed in by ConfirmSignUp's Session."""
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,18 +17,12 @@ import pytest
 
 from tests.conftest import ALL_FLOWS, PASSWORD, create_pool
 from tests.interop.browser import Chromium, look
-from tests.interop.conftest import NODE_DIR
+from tests.interop.conftest import build_amplify_page
 from tests.interop.managed_login import TlsServer, https_site, make_hosted_user
 
 pytestmark = pytest.mark.interop
 
 FACTORS = ["PASSWORD", "EMAIL_OTP"]
-
-
-def build_app(outdir: Path, config: dict[str, Any]) -> None:
-    proc = subprocess.run(["node", "amplify_user_auth/build.mjs", str(outdir), json.dumps(config)], cwd=NODE_DIR,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert proc.returncode == 0, proc.stderr[-3000:]
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def app(tls_server: TlsServer, chromium_tls: Chromium, tmp_path: Path) -> Iterat
                        client_args={"ExplicitAuthFlows": [*ALL_FLOWS, "ALLOW_USER_AUTH"]})
     root = tmp_path / "site"
     root.mkdir()
-    build_app(root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
+    build_amplify_page("amplify_user_auth", root, {"Auth": {"Cognito": {"userPoolId": pool["pool_id"], "userPoolClientId": pool["client_id"],
                                           "userPoolEndpoint": tls_server.url}}})
     with https_site(root, tls_server.cert, tls_server.key) as origin:
         chromium_tls.goto(origin + "/")

@@ -1,5 +1,5 @@
 // The browser side of tests/interop/test_amplify_passkeys.py: a one-page app using aws-amplify v6's
-// passkey APIs, bundled for the browser by esbuild (tests/interop/node/amplify_passkeys/build.mjs).
+// passkey APIs, bundled for the browser by esbuild (lib/build_page.mjs).
 //
 // The page reads its Amplify configuration from <script id="amplify-config" type="application/json">
 // and exposes its steps on window.passkeys, each resolving to {ok, value} or {ok: false, error} so the

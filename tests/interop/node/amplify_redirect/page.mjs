@@ -1,5 +1,5 @@
 // The browser side of tests/interop/test_amplify_redirect.py: a one-page app using aws-amplify v6's
-// managed-login flow, bundled for the browser by esbuild (tests/interop/node/amplify_redirect/build.mjs).
+// managed-login flow, bundled for the browser by esbuild (lib/build_page.mjs).
 //
 // The page reads its Amplify configuration from <script id="amplify-config" type="application/json">.
 // Buttons: #sign-in (signInWithRedirect), #session (fetchAuthSession), #sign-out (signOut).

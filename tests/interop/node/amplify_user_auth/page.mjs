@@ -1,6 +1,6 @@
 // The browser side of tests/interop/test_amplify_user_auth.py: aws-amplify v6's choice-based sign-in
 // (USER_AUTH: passwordless e-mail codes, first-factor selection, passwords) in a page bundled by esbuild
-// (build.mjs). The test drives it through window.amplifyTest.call(name, ...args), which runs one Amplify
+// (lib/build_page.mjs). The test drives it through window.amplifyTest.call(name, ...args), which runs one Amplify
 // Auth API and answers {ok, value} or {ok: false, error: {name, message}}; Hub events are kept in
 // window.amplifyTest.events and shown on the page with the last step.
 import { Amplify } from 'aws-amplify';
