@@ -15,16 +15,13 @@ from userpool.server.signin import names, pipeline
 from userpool.server.signin.caller import Caller
 from userpool.server.signin.challenges import _mfa
 from userpool.server.signin.challenges.device_srp_auth import require_device
+from userpool.server.signin.challenges.password_verifier import password_claim
 
 
 def answer(
     ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None, caller: Caller
 ) -> dict[str, Any]:
-    block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
-    signature = answers.get("PASSWORD_CLAIM_SIGNATURE") or ""
-    timestamp = answers.get("TIMESTAMP") or ""
-    if not block or not signature or not timestamp:
-        raise errors.InvalidParameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE or TIMESTAMP")
+    block, signature, timestamp = password_claim(answers)
     pending = challenge_sessions.take_session(ctx, block, client, names.DEVICE_PASSWORD_VERIFIER)
     pipeline.check_caller(pending, caller, ctx)
     user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None

@@ -60,14 +60,21 @@ def issue(
     }
 
 
-def answer(
-    ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None, caller: Caller
-) -> dict[str, Any]:
+def password_claim(answers: dict[str, Any]) -> tuple[str, str, str]:
+    """(PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE, TIMESTAMP) of an SRP answer, the
+    user's (PASSWORD_VERIFIER) or a device's (DEVICE_PASSWORD_VERIFIER); all three are required."""
     block = answers.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
     signature = answers.get("PASSWORD_CLAIM_SIGNATURE") or ""
     timestamp = answers.get("TIMESTAMP") or ""
     if not block or not signature or not timestamp:
         raise errors.InvalidParameter("Missing required parameter PASSWORD_CLAIM_SECRET_BLOCK, PASSWORD_CLAIM_SIGNATURE or TIMESTAMP")
+    return block, signature, timestamp
+
+
+def answer(
+    ctx: Context, pool: UserPool, client: AppClient, answers: dict[str, Any], session: str | None, caller: Caller
+) -> dict[str, Any]:
+    block, signature, timestamp = password_claim(answers)
     pending = challenge_sessions.take_session(ctx, block, client, names.PASSWORD_VERIFIER)
     pipeline.check_caller(pending, caller, ctx)
     user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
