@@ -39,6 +39,10 @@ def _free_port() -> int:
 
 
 def start_server(stack: ExitStack, *serve_args: str) -> str:
+    """A ``userpool serve`` for one benchmark; rate limits off unless ``serve_args`` say otherwise:
+    the benchmark signs one user in again and again, and capacity, not a limit, is measured."""
+    if "--rate-limits" not in serve_args:
+        serve_args = ("--rate-limits", "off", *serve_args)
     data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="userpool-bench-")))
     port = _free_port()
     with open(data / "server.log", "wb") as log:  # the child keeps its own handle
