@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from userpool.server import errors, wire
 from userpool.server.context import Context
 from userpool.server.ops import (
     auth,
@@ -143,3 +144,16 @@ HANDLERS: dict[str, Handler] = {
     "AdminLinkProviderForUser": provider_links.admin_link_provider_for_user,
     "AdminDisableProviderForUser": provider_links.admin_disable_provider_for_user,
 }
+
+
+def checked(name: str, request: dict[str, Any]) -> tuple[Handler, dict[str, Any]]:
+    """The handler of ``name`` and ``request`` as the wire API would accept it (the model's
+    shapes, patterns and lengths), for the server's own pages (hosted sign-in, the console):
+    UnknownOperation or UnsupportedOperation as the HTTP edge answers them."""
+    op = wire.operation_model(name)
+    if op is None:
+        raise errors.UnknownOperation(f"Unknown operation {name}")
+    handler = HANDLERS.get(name)
+    if handler is None:
+        raise errors.UnsupportedOperation(f"{name} is not supported by this server.")
+    return handler, wire.validate(op, request)

@@ -15,10 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from userpool.server import audit, errors, wire
+from userpool.server import audit, errors, operations, wire
 from userpool.server.console.auth import Admin
 from userpool.server.oauth2 import http
-from userpool.server.operations import HANDLERS
 from userpool.server.ratelimit import RateLimiter
 
 # Operations that only read: not written to the audit log (a page view is not an action).
@@ -29,17 +28,8 @@ READS = frozenset({
 })
 
 
-def checked(name: str, params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` as the wire API would accept them (InvalidParameterException otherwise)."""
-    op = wire.operation_model(name)
-    handler = HANDLERS.get(name)
-    if op is None or handler is None:
-        raise errors.UnsupportedOperation(f"{name} is not supported by this server.")
-    return wire.validate(op, wire.to_wire(params))
-
-
 def call_sync(request: Request, admin: Admin, name: str, params: dict[str, Any]) -> dict[str, Any]:
-    clean = checked(name, params)
+    handler, clean = operations.checked(name, wire.to_wire(params))  # a form's empty fields are None: dropped
     state, ip = http.state_of(request), http.source_ip(request)
     limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
     if limiter is not None:
@@ -48,7 +38,7 @@ def call_sync(request: Request, admin: Admin, name: str, params: dict[str, Any])
               "username": clean.get("Username"), "group": clean.get("GroupName")}
     try:
         try:
-            result = http.run_sync(state, ip, lambda ctx: HANDLERS[name](ctx, clean))
+            result = http.run_sync(state, ip, lambda ctx: handler(ctx, clean))
         except IntegrityError:  # as app.execute answers it: another change won a race
             raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
     except errors.CognitoError as exc:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import errors, signin, wire
+from userpool.server import operations, signin
 from userpool.server.context import Context
 from userpool.server.db import AppClient
-from userpool.server.operations import HANDLERS
 from userpool.server.tokens import TokenOptions
 
 
@@ -33,10 +32,8 @@ def answer(ctx: Context, client: AppClient, challenge: str, session: str, userna
 def operation(ctx: Context, name: str, request: dict[str, Any]) -> dict[str, Any]:
     """Run the wire operation ``name`` in-process, its request first checked against botocore's
     model as the wire checks it (a username's pattern and length, a code's digits ...)."""
-    model = wire.operation_model(name)
-    if model is None:
-        raise errors.UnknownOperation(f"Unknown operation {name}")
-    return HANDLERS[name](ctx, wire.validate(model, request))
+    handler, checked = operations.checked(name, request)
+    return handler(ctx, checked)
 
 
 def associate_totp(ctx: Context, session: str) -> dict[str, Any]:
