@@ -18,7 +18,6 @@ from starlette.requests import Request
 from userpool.server import audit, errors, operations, wire
 from userpool.server.console.auth import Admin
 from userpool.server.oauth2 import http
-from userpool.server.ratelimit import RateLimiter
 
 # Operations that only read: not written to the audit log (a page view is not an action).
 READS = frozenset({
@@ -31,9 +30,7 @@ READS = frozenset({
 def call_sync(request: Request, admin: Admin, name: str, params: dict[str, Any]) -> dict[str, Any]:
     handler, clean = operations.checked(name, wire.to_wire(params))  # a form's empty fields are None: dropped
     state, ip = http.state_of(request), http.source_ip(request)
-    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
-    if limiter is not None:
-        limiter.check(name, clean, ip)
+    http.rate_limit(request, name, clean, ip)
     fields = {"op": name, "admin": admin.who, "ip": ip, "pool": clean.get("UserPoolId"),
               "username": clean.get("Username"), "group": clean.get("GroupName")}
     try:

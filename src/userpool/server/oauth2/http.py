@@ -82,6 +82,14 @@ def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T]) -> T:
     raise failure
 
 
+def rate_limit(request: Request, op: str, params: dict[str, Any], ip: str) -> None:
+    """Count an in-process call as the wire API's limiter counts operation ``op``
+    (TooManyRequestsException past its limit, before any work)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
+    if limiter is not None:
+        limiter.check(op, params, ip)
+
+
 async def run(request: Request, fn: Callable[[Context], T], *, counts_as: str | None = None,
               client_id: str | None = None, counted: dict[str, Any] | None = None) -> T:
     """``fn`` in one transaction in a worker thread. ``counts_as`` names the Cognito operation
@@ -93,9 +101,7 @@ async def run(request: Request, fn: Callable[[Context], T], *, counts_as: str | 
 
     def limited(ctx_fn: Callable[[Context], T]) -> T:
         if counts_as is not None:
-            limiter: RateLimiter | None = getattr(request.app.state, "limiter", None)
-            if limiter is not None:
-                limiter.check(counts_as, {"ClientId": client_id or "", **(counted or {})}, ip)
+            rate_limit(request, counts_as, {"ClientId": client_id or "", **(counted or {})}, ip)
         return run_sync(state, ip, ctx_fn)
 
     try:
