@@ -20,7 +20,7 @@ import jwt
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from userpool.server import audit, errors
+from userpool.server import audit, errors, messages
 from userpool.server.context import Context
 from userpool.server.db import (
     AppClient,
@@ -359,7 +359,7 @@ def user_from_access_token(ctx: Context, token: str, *, user_api: bool = True) -
     if user is None or user.sub != claims["sub"]:
         raise errors.NotAuthorized("Access Token has been revoked")
     if not user.enabled:
-        raise errors.NotAuthorized("User is disabled.")
+        raise errors.NotAuthorized(messages.USER_DISABLED)
     return user, claims
 
 
@@ -380,7 +380,7 @@ def access_principal(ctx: Context, token: str) -> tuple[Row[Any], dict[str, Any]
     if found.id is None or found.sub != claims["sub"]:
         raise errors.NotAuthorized("Access Token has been revoked")
     if not found.enabled:
-        raise errors.NotAuthorized("User is disabled.")
+        raise errors.NotAuthorized(messages.USER_DISABLED)
     return found, claims
 
 
@@ -409,7 +409,7 @@ def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[Ref
     if user is None:
         raise invalid
     if not user.enabled:
-        raise errors.NotAuthorized("User is disabled.")
+        raise errors.NotAuthorized(messages.USER_DISABLED)
     return row, family, user
 
 

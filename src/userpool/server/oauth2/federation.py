@@ -25,7 +25,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from userpool.server import pools, triggers, users
+from userpool.server import messages, pools, triggers, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, IdentityProvider, IdpIdentifier, User, UserPool
 from userpool.server.oauth2 import clients, http, response, sessions
@@ -222,7 +222,7 @@ def sign_in(ctx: Context, plan_: Plan, claims: dict[str, Any]) -> tuple[User, st
     if user is None:
         user = _federated_user(ctx, pool, client, plan_, subject, attributes)
     if not user.enabled:
-        raise req.refuse(INVALID_REQUEST, "User is disabled.")
+        raise req.refuse(INVALID_REQUEST, messages.USER_DISABLED)
     auth_time = int(ctx.now)
     result = response.mint(ctx, req, user, auth_time)
     handle = sessions.start(ctx, user, auth_time)
