@@ -188,3 +188,35 @@ def test_a_trigger_refusing_a_federated_sign_in_goes_back_to_the_app(server: Run
                                   LambdaConfig={"PreAuthentication": "python:tests.triggers.lambdas:refuse"})
     blocked = redirect_params(federated_sign_in(server, idp, app, employee))
     assert blocked["error"] == "invalid_request" and "PreAuthentication failed" in blocked["error_description"]
+
+
+@pytest.mark.parametrize("sign_in_with", [["email"], ["phone_number"]])
+def test_pools_whose_usernames_are_emails_or_phones_create_provider_sub_users(
+    server: RunningServer, make_user: Any, sign_in_with: list[str]
+) -> None:
+    idp, app = provider_and_app(server, app_pool_args={"UsernameAttributes": sign_in_with})
+    employee = make_user(idp)
+    email = f"{employee}@example.com"
+    # a pool user with the address the provider will map: both keep working
+    server.admin.admin_create_user(UserPoolId=app["pool_id"], Username=email if sign_in_with == ["email"] else "+15550100",
+                                   UserAttributes=[{"Name": "email", "Value": email}], MessageAction="SUPPRESS")
+    native_name = email if sign_in_with == ["email"] else "+15550100"
+    server.admin.admin_set_user_password(UserPoolId=app["pool_id"], Username=native_name, Password="Passw0rd!", Permanent=True)
+    landed = federated_sign_in(server, idp, app, employee)
+    tokens = exchange(server, app, redirect_params(landed)["code"])
+    assert tokens.status_code == 200, tokens.text
+    id_token = claims(tokens.json()["id_token"])
+    sub = next(a["Value"] for a in server.admin.admin_get_user(UserPoolId=idp["pool_id"], Username=employee)["UserAttributes"]
+               if a["Name"] == "sub")
+    assert id_token["cognito:username"] == f"Corp_{sub}" and id_token["email"] == email
+    assert id_token["identities"][0]["userId"] == sub
+    federated = server.admin.admin_get_user(UserPoolId=app["pool_id"], Username=f"Corp_{sub}")
+    assert federated["Username"] == f"Corp_{sub}" and federated["UserStatus"] == "EXTERNAL_PROVIDER"
+    # the pool user still signs in by its address, and is not the federated user
+    native = server.public.initiate_auth(ClientId=app["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": native_name, "PASSWORD": "Passw0rd!"})
+    native_claims = claims(native["AuthenticationResult"]["IdToken"])
+    assert native_claims["cognito:username"] != f"Corp_{sub}" and "identities" not in native_claims
+    # a second federated sign-in finds the same user
+    again = exchange(server, app, redirect_params(federated_sign_in(server, idp, app, employee))["code"])
+    assert claims(again.json()["access_token"])["username"] == f"Corp_{sub}"

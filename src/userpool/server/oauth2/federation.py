@@ -37,7 +37,7 @@ from userpool.server.ops import identity_providers, provider_links
 CALLBACK_PATH = "/oauth2/idpresponse"
 STATE_COOKIE = "cognito-idp-state"
 STATE_SECONDS = 15 * 60
-EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+EXTERNAL_PROVIDER = users.EXTERNAL_PROVIDER
 _TIMEOUT = 10.0
 
 
