@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import RunningServer
@@ -135,3 +136,87 @@ def test_sign_in_page_offers_the_provider_and_a_provider_only_client_goes_straig
     assert isinstance(provider_page, Page)
     landed = browser.follow_to_app(browser.submit(provider_page.form, username=employee, password="Passw0rd!"))
     assert exchange(server, app, redirect_params(landed)["code"]).status_code == 200
+
+
+def federated_sign_in(server: RunningServer, idp: dict[str, Any], app: dict[str, Any], employee: str) -> httpx.Response | Page:
+    """One federated sign-in in a fresh browser (no managed-login session of either pool)."""
+    browser = Browser(server)
+    try:
+        login = browser.authorize(app, identity_provider="Corp", scope="openid email")
+        assert isinstance(login, Page) and login.status == 200
+        return browser.follow_to_app(browser.submit(login.form, username=employee, password="Passw0rd!"))
+    finally:
+        browser.close()
+
+
+def test_federated_sign_ins_fire_the_triggers_cognito_documents(server: RunningServer, make_user: Any) -> None:
+    handler = "python:tests.triggers.lambdas:record_only"
+    lambdas = dict.fromkeys(("PreSignUp", "PostConfirmation", "PreAuthentication", "PostAuthentication",
+                             "PreTokenGeneration"), handler)
+    idp, app = provider_and_app(server, app_pool_args={"LambdaConfig": lambdas})
+    employee = make_user(idp)
+    first = federated_sign_in(server, idp, app, employee)
+    assert exchange(server, app, redirect_params(first)["code"]).status_code == 200
+    events = [e["event"] for e in recorded(server.data_dir, app["pool_id"])]
+    # the first sign-in creates the user: sign-up and confirmation, no authentication triggers
+    assert [e["triggerSource"] for e in events] == [
+        "PreSignUp_ExternalProvider", "PostConfirmation_ConfirmSignUp", "TokenGeneration_HostedAuth"]
+    username = events[0]["userName"]
+    assert username.startswith("Corp_") and {e["userName"] for e in events} == {username}
+    assert events[1]["request"]["userAttributes"]["cognito:user_status"] == "EXTERNAL_PROVIDER"
+    assert events[1]["callerContext"]["clientId"] == app["client_id"]
+    assert events[1]["request"]["userAttributes"]["email"] == f"{employee}@example.com"
+    again = federated_sign_in(server, idp, app, employee)
+    assert exchange(server, app, redirect_params(again)["code"]).status_code == 200
+    later = [e["event"] for e in recorded(server.data_dir, app["pool_id"])][3:]
+    assert [e["triggerSource"] for e in later] == [
+        "PreAuthentication_Authentication", "TokenGeneration_HostedAuth", "PostAuthentication_Authentication"]
+    assert {e["userName"] for e in later} == {username}
+
+
+def test_a_trigger_refusing_a_federated_sign_in_goes_back_to_the_app(server: RunningServer, make_user: Any) -> None:
+    idp, app = provider_and_app(server, app_pool_args={"LambdaConfig": {"PreSignUp": "python:tests.triggers.lambdas:refuse"}})
+    employee = make_user(idp)
+    refused = redirect_params(federated_sign_in(server, idp, app, employee))
+    assert refused["error"] == "invalid_request" and "sign-ups are closed" in refused["error_description"]
+    assert "code" not in refused
+    assert server.admin.list_users(UserPoolId=app["pool_id"])["Users"] == []  # nothing was created
+    # the user exists (no PreSignUp now); a PreAuthentication refusal stops the later sign-in
+    server.admin.update_user_pool(UserPoolId=app["pool_id"], LambdaConfig={})
+    assert "code" in redirect_params(federated_sign_in(server, idp, app, employee))
+    server.admin.update_user_pool(UserPoolId=app["pool_id"],
+                                  LambdaConfig={"PreAuthentication": "python:tests.triggers.lambdas:refuse"})
+    blocked = redirect_params(federated_sign_in(server, idp, app, employee))
+    assert blocked["error"] == "invalid_request" and "PreAuthentication failed" in blocked["error_description"]
+
+
+@pytest.mark.parametrize("sign_in_with", [["email"], ["phone_number"]])
+def test_pools_whose_usernames_are_emails_or_phones_create_provider_sub_users(
+    server: RunningServer, make_user: Any, sign_in_with: list[str]
+) -> None:
+    idp, app = provider_and_app(server, app_pool_args={"UsernameAttributes": sign_in_with})
+    employee = make_user(idp)
+    email = f"{employee}@example.com"
+    # a pool user with the address the provider will map: both keep working
+    server.admin.admin_create_user(UserPoolId=app["pool_id"], Username=email if sign_in_with == ["email"] else "+15550100",
+                                   UserAttributes=[{"Name": "email", "Value": email}], MessageAction="SUPPRESS")
+    native_name = email if sign_in_with == ["email"] else "+15550100"
+    server.admin.admin_set_user_password(UserPoolId=app["pool_id"], Username=native_name, Password="Passw0rd!", Permanent=True)
+    landed = federated_sign_in(server, idp, app, employee)
+    tokens = exchange(server, app, redirect_params(landed)["code"])
+    assert tokens.status_code == 200, tokens.text
+    id_token = claims(tokens.json()["id_token"])
+    sub = next(a["Value"] for a in server.admin.admin_get_user(UserPoolId=idp["pool_id"], Username=employee)["UserAttributes"]
+               if a["Name"] == "sub")
+    assert id_token["cognito:username"] == f"Corp_{sub}" and id_token["email"] == email
+    assert id_token["identities"][0]["userId"] == sub
+    federated = server.admin.admin_get_user(UserPoolId=app["pool_id"], Username=f"Corp_{sub}")
+    assert federated["Username"] == f"Corp_{sub}" and federated["UserStatus"] == "EXTERNAL_PROVIDER"
+    # the pool user still signs in by its address, and is not the federated user
+    native = server.public.initiate_auth(ClientId=app["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": native_name, "PASSWORD": "Passw0rd!"})
+    native_claims = claims(native["AuthenticationResult"]["IdToken"])
+    assert native_claims["cognito:username"] != f"Corp_{sub}" and "identities" not in native_claims
+    # a second federated sign-in finds the same user
+    again = exchange(server, app, redirect_params(federated_sign_in(server, idp, app, employee))["code"])
+    assert claims(again.json()["access_token"])["username"] == f"Corp_{sub}"

@@ -163,9 +163,63 @@ def test_sign_up_confirm_and_sign_in(server: RunningServer, browser: Browser) ->
     assert "Confirm your account" in confirm.text
     unconfirmed = page_of(Browser(server).sign_in(pool, username))
     assert "not confirmed" in unconfirmed.text
-    done = page_of(browser.follow_to_app(browser.submit(confirm.forms[0], code=server.last_code(username))))
-    assert "confirmed" in done.text
-    code_from(server, pool, browser.follow_to_app(browser.submit(done.form, username=username, password=PASSWORD)))
+    assert PASSWORD not in confirm.response.text and all(PASSWORD not in v for v in browser.http.cookies.values())
+    wrong = page_of(browser.follow_to_app(browser.submit(confirm.forms[0], code="000000")))
+    assert wrong.status == 400 and wrong.forms[0].fields["signup"] == confirm.forms[0].fields["signup"]
+    resent = page_of(browser.follow_to_app(browser.submit(wrong.forms[1])))  # "Resend code" keeps the sign-up too
+    assert "new code" in resent.text and resent.forms[0].fields["signup"] == confirm.forms[0].fields["signup"]
+    # confirmed in the browser that signed up: signed in at once, back at the app with a code
+    landed = browser.follow_to_app(browser.submit(resent.forms[0], code=server.last_code(username)))
+    tokens = code_from(server, pool, landed)
+    assert claims(tokens["id_token"])["cognito:username"] == username
+    again = browser.follow_to_app(browser.submit(resent.forms[0], code=server.last_code(username)))
+    assert isinstance(again, Page) and again.status == 400 and "location" not in again.response.headers
+    # the server kept the password sealed, never in clear (database file, its WAL)
+    for path in server.data_dir.glob("userpool.db*"):
+        assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def _signed_up(browser: Browser, query: str, username: str) -> Page:
+    signup = page_of(browser.follow_to_app(browser.get("/signup?" + query)))
+    return page_of(browser.follow_to_app(browser.submit(signup.form, username=username, password=PASSWORD,
+                                                        attr_email=f"{username}@example.com")))
+
+
+def test_confirming_in_another_browser_or_for_another_user_shows_the_sign_in_form(server: RunningServer,
+                                                                                 browser: Browser) -> None:
+    pool = oauth_pool(server)
+    query = page_of(browser.authorize(pool)).form.action.split("?", 1)[1]
+    first, second, third = unique(), unique(), unique()
+    carried = {name: _signed_up(browser, query, name).forms[0].fields["signup"] for name in (first, second)}
+    # one user's sign-up session never signs in another user, whichever is confirmed with it
+    for name, other_session in ((second, carried[first]), (first, carried[second])):
+        confirm = page_of(browser.follow_to_app(browser.get("/confirm?" + query)))
+        done = browser.follow_to_app(browser.submit(confirm.forms[0], username=name, signup=other_session,
+                                                    code=server.last_code(name)))
+        assert isinstance(done, Page) and "Your account is confirmed. Sign in." in done.text
+    # the carried field in another browser (its own CSRF cookie): confirmed, not signed in
+    field = _signed_up(browser, query, third).forms[0].fields["signup"]
+    other = Browser(server)
+    try:
+        theirs = page_of(other.follow_to_app(other.get("/confirm?" + query)))
+        done = other.follow_to_app(other.submit(theirs.forms[0], username=third, signup=field,
+                                                code=server.last_code(third)))
+        assert isinstance(done, Page) and "Your account is confirmed. Sign in." in done.text
+    finally:
+        other.close()
+    for name in (first, second, third):
+        assert server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=name)["UserStatus"] == "CONFIRMED"
+
+
+def test_a_sign_up_confirmed_by_pre_sign_up_signs_in_at_once(server: RunningServer, browser: Browser) -> None:
+    pool = oauth_pool(server, pool_args={"LambdaConfig": {"PreSignUp": "python:tests.triggers.lambdas:auto_confirm"}})
+    username = unique()
+    login = page_of(browser.authorize(pool, state="st"))
+    signup = page_of(browser.follow_to_app(browser.get("/signup?" + login.form.action.split("?", 1)[1])))
+    landed = browser.follow_to_app(browser.submit(signup.form, username=username, password=PASSWORD,
+                                                  attr_email=f"{username}@example.com"))
+    assert redirect_params(landed)["state"] == "st"
+    assert claims(code_from(server, pool, landed)["access_token"])["username"] == username
 
 
 def test_sign_up_is_refused_when_admins_create_users(server: RunningServer, browser: Browser) -> None:

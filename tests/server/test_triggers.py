@@ -495,3 +495,71 @@ def test_an_unreachable_or_silent_webhook_is_unexpected(short_timeout):
     with pytest.raises(ClientError) as exc:
         sign_up(short_timeout, gone, unique())
     assert error(exc)[0] == "UnexpectedLambdaException"
+
+
+def _machine_client(server: RunningServer, lambda_config: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, str]]:
+    pool = create_pool(server, LambdaConfig=lambda_config)
+    server.admin.create_resource_server(UserPoolId=pool["pool_id"], Identifier="https://api.example.com", Name="api",
+                                        Scopes=[{"ScopeName": "read", "ScopeDescription": "r"},
+                                                {"ScopeName": "write", "ScopeDescription": "w"}])
+    client = server.admin.create_user_pool_client(
+        UserPoolId=pool["pool_id"], ClientName="m2m", GenerateSecret=True, AllowedOAuthFlowsUserPoolClient=True,
+        AllowedOAuthFlows=["client_credentials"], AllowedOAuthScopes=["https://api.example.com/read"],
+    )["UserPoolClient"]
+    return pool, (client["ClientId"], client["ClientSecret"])
+
+
+def _machine_token(server: RunningServer, basic: tuple[str, str], **form: str) -> Any:
+    import httpx
+
+    return httpx.post(server.url + "/oauth2/token", data={"grant_type": "client_credentials", **form}, auth=basic, timeout=30)
+
+
+def test_pre_token_generation_v3_changes_a_client_credentials_token(server):
+    pool, basic = _machine_client(server, {"PreTokenGenerationConfig": {"LambdaVersion": "V3_0",
+                                                                        "LambdaArn": H + "token_v3_machine"}})
+    reply = _machine_token(server, basic, aws_client_metadata=json.dumps({"tenant": "acme"}))
+    assert reply.status_code == 200, reply.text
+    access = claims(reply.json()["access_token"])
+    assert access["tenant"] == "acme"
+    assert access["sub"] == basic[0] and access["client_id"] == basic[0] and "auth_time" in access  # protected claims stay
+    assert access["scope"] == "https://api.example.com/write"  # read suppressed, write added
+    assert "ignored" not in access and set(reply.json()) == {"access_token", "expires_in", "token_type"}
+    [line] = recorded(server.data_dir, pool["pool_id"], "TokenGeneration")
+    event = line["event"]
+    assert event["triggerSource"] == "TokenGeneration_ClientCredentials" and event["version"] == "3"
+    assert event["userName"] == basic[0] and event["callerContext"]["clientId"] == basic[0]
+    assert event["request"]["scopes"] == ["https://api.example.com/read"]
+    assert event["request"]["userAttributes"] == {} and event["request"]["clientMetadata"] == {"tenant": "acme"}
+
+
+@pytest.mark.parametrize("config", [
+    {"PreTokenGenerationConfig": {"LambdaVersion": "V2_0", "LambdaArn": H + "token_v3_machine"}},
+    {"PreTokenGenerationConfig": {"LambdaVersion": "V1_0", "LambdaArn": H + "token_v3_machine"}},
+    {"PreTokenGeneration": H + "token_v3_machine"},
+])
+def test_pre_token_generation_before_v3_is_not_invoked_for_client_credentials(server, config):
+    pool, basic = _machine_client(server, config)
+    reply = _machine_token(server, basic)
+    assert reply.status_code == 200, reply.text
+    assert claims(reply.json()["access_token"])["scope"] == "https://api.example.com/read"
+    assert recorded(server.data_dir, pool["pool_id"], "TokenGeneration") == []
+
+
+def test_client_credentials_with_a_failing_v3_trigger_or_bad_metadata_issue_nothing(server):
+    pool, basic = _machine_client(server, {"PreTokenGenerationConfig": {"LambdaVersion": "V3_0", "LambdaArn": H + "refuse"}})
+    refused = _machine_token(server, basic)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_request"
+    assert "sign-ups are closed" in refused.json()["error_description"] and "access_token" not in refused.json()
+    for bad in ("not json", json.dumps(["a"]), json.dumps({"n": 1})):
+        answer = _machine_token(server, basic, aws_client_metadata=bad)
+        assert answer.status_code == 400 and answer.json()["error"] == "invalid_request", bad
+    assert len(recorded(server.data_dir, pool["pool_id"])) == 1  # bad metadata never reached the trigger
+
+
+def test_a_v3_trigger_gets_version_3_events_for_user_sign_ins_too(server, make_user, sign_in):
+    pool = create_pool(server, LambdaConfig={"PreTokenGenerationConfig": {"LambdaVersion": "V3_0", "LambdaArn": H + "token_v2"}})
+    tokens = sign_in(pool, make_user(pool))
+    assert claims(tokens["AccessToken"])["tenant"] == {"id": 7, "tier": "gold"}
+    [line] = recorded(server.data_dir, pool["pool_id"], "TokenGeneration")
+    assert line["event"]["version"] == "3" and line["event"]["triggerSource"] == "TokenGeneration_Authentication"

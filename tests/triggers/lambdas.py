@@ -90,6 +90,22 @@ def token_v2(event: Event, context: Any) -> Event:
     return event
 
 
+def token_v3_machine(event: Event, context: Any) -> Event:
+    """V3_0: changes a client-credentials token (and only says so for that source)."""
+    record(event, context)
+    if event["triggerSource"] == "TokenGeneration_ClientCredentials":
+        event["response"]["claimsAndScopeOverrideDetails"] = {
+            "idTokenGeneration": {"claimsToAddOrOverride": {"ignored": "no id token"}},
+            "accessTokenGeneration": {
+                "claimsToAddOrOverride": {"tenant": event["request"]["clientMetadata"]["tenant"], "sub": "forged"},
+                "claimsToSuppress": ["auth_time"],
+                "scopesToAdd": ["https://api.example.com/write"],
+                "scopesToSuppress": ["https://api.example.com/read"],
+            },
+        }
+    return event
+
+
 def token_bad(event: Event, context: Any) -> Event:
     event["response"]["claimsOverrideDetails"] = {"claimsToSuppress": "email"}
     return event

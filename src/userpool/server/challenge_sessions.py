@@ -39,12 +39,14 @@ def open_session(
     state: dict[str, Any] | None = None,
     *,
     secret_block: bool = False,
+    minutes: int | None = None,
 ) -> str:
-    """Create a challenge session; returns the handle to give the client."""
+    """Create a challenge session; returns the handle to give the client. It lasts the client's
+    AuthSessionValidity unless ``minutes`` says otherwise."""
     raw = secrets.token_bytes(96 if secret_block else 48)
     handle = base64.b64encode(raw).decode() if secret_block else base64.urlsafe_b64encode(raw).decode().rstrip("=")
     digest = hash_secret(handle)
-    minutes = int(client.config.get("AuthSessionValidity", 3))
+    minutes = minutes if minutes is not None else int(client.config.get("AuthSessionValidity", 3))
     ctx.db.add(
         AuthSession(
             handle_hash=digest,

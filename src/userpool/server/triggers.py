@@ -66,6 +66,7 @@ PROTECTED_CLAIMS = frozenset({
     "jti", "nbf", "nonce", "origin_jti", "sub", "token_use", "event_id",
 })
 PROTECTED_ID_CLAIMS = PROTECTED_CLAIMS | {"cognito:groups", "cognito:roles", "cognito:preferred_role"}
+EVENT_VERSIONS = {"V1_0": "1", "V2_0": "2", "V3_0": "3"}  # PreTokenGeneration's LambdaVersion -> event "version"
 PROTECTED_ACCESS_CLAIMS = PROTECTED_CLAIMS | {"client_id", "username", "scope", "cognito:groups", "device_key", "version"}
 
 # Message kinds (delivery.Message.kind) -> the suffix of CustomMessage_* / Custom*Sender_* sources.
@@ -470,7 +471,7 @@ def pre_token_generation(
     }
     if v2:
         request["scopes"] = str(access.get("scope", "")).split()
-    event = base_event(ctx, pool, client.id, source, user.username, request, version="2" if v2 else "1")
+    event = base_event(ctx, pool, client.id, source, user.username, request, version=EVENT_VERSIONS.get(version, "1"))
     response = invoke(ctx, pool, trigger, event, key=config_key)
     access, id_claims = dict(access), dict(id_claims)
     if v2:
@@ -496,6 +497,38 @@ def pre_token_generation(
     if "groupOverrideDetails" in details:
         _groups(trigger, access, id_claims, details.get("groupOverrideDetails"))
     return access, id_claims
+
+
+def client_credentials_token(ctx: Context, pool: UserPool, client: AppClient, access: dict[str, Any]) -> dict[str, Any]:
+    """PreTokenGeneration for a machine token (``TokenGeneration_ClientCredentials``).
+
+    Cognito sends it only to a ``V3_0`` trigger (``PreTokenGenerationConfig.LambdaVersion``);
+    V1 and V2 triggers are not invoked for client credentials. There is no user: the event's
+    ``userName`` is the client id (the token's ``sub``), ``userAttributes`` is empty, and only
+    ``accessTokenGeneration`` (claims, scopes) of the answer applies.
+    """
+    if _token_trigger(pool) != "PreTokenGenerationConfig" or token_generation_version(pool) != "V3_0":
+        return access
+    trigger = "PreTokenGeneration"
+    request: dict[str, Any] = {
+        "userAttributes": {},
+        "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [], "preferredRole": None},
+        "scopes": str(access.get("scope", "")).split(),
+        "clientMetadata": ctx.client_metadata or None,
+    }
+    event = base_event(ctx, pool, client.id, "TokenGeneration_ClientCredentials", client.id, request, version="3")
+    details = invoke(ctx, pool, trigger, event, key="PreTokenGenerationConfig").get("claimsAndScopeOverrideDetails")
+    if details is None:
+        return access
+    if not isinstance(details, dict):
+        raise _invalid(trigger, "claimsAndScopeOverrideDetails must be an object")
+    part = details.get("accessTokenGeneration") or {}
+    if not isinstance(part, dict):
+        raise _invalid(trigger, "accessTokenGeneration must be an object")
+    access = dict(access)
+    _override(trigger, access, part, PROTECTED_ACCESS_CLAIMS)
+    _scopes(trigger, access, part)
+    return access
 
 
 def _override(trigger: str, claims: dict[str, Any], part: dict[str, Any], protected: frozenset[str]) -> None:

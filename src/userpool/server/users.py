@@ -19,6 +19,7 @@ UNCONFIRMED = "UNCONFIRMED"
 CONFIRMED = "CONFIRMED"
 FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
 RESET_REQUIRED = "RESET_REQUIRED"
+EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"  # created by a federated sign-in
 
 VERIFIED_FLAG = {"email": "email_verified", "phone_number": "phone_number_verified"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -39,10 +40,14 @@ def value_key(name: str, value: str) -> str:
 def _by_attribute(
     db: Session, pool: UserPool, name: str, value: str, verified_only: bool, exclude: int | None = None
 ) -> User | None:
+    """The user holding ``name`` = ``value`` as a sign-in name or alias. Federated users
+    (EXTERNAL_PROVIDER) hold their mapped e-mail or phone number as a plain attribute: they
+    sign in only through their provider, and a pool user may have the same address."""
     stmt = (
         select(User)
         .join(UserAttribute, UserAttribute.user_id == User.id)
-        .where(UserAttribute.pool_id == pool.id, UserAttribute.name == name, UserAttribute.value_key == value_key(name, value))
+        .where(UserAttribute.pool_id == pool.id, UserAttribute.name == name, UserAttribute.value_key == value_key(name, value),
+               User.status != EXTERNAL_PROVIDER)
         .order_by(User.id)  # the oldest holder first, on every database
     )
     if exclude is not None:
@@ -93,10 +98,12 @@ def new_user(ctx: Context, pool: UserPool, username: str, status: str) -> User:
     """A new user row; ``username`` is the sign-in name the caller gave.
 
     With ``UsernameAttributes`` (sign in with email/phone) Cognito makes the real username a
-    UUID (the sub) and stores the given value as the attribute.
+    UUID (the sub) and stores the given value as the attribute. A federated user
+    (``EXTERNAL_PROVIDER``) keeps its ``<ProviderName>_<sub>`` username in every pool.
     """
     sub = str(uuid.uuid4())
-    sign_in_attrs = pools.username_attributes(pool)
+    federated = status == EXTERNAL_PROVIDER
+    sign_in_attrs = [] if federated else pools.username_attributes(pool)
     internal = username
     if sign_in_attrs:
         kind = "email" if _EMAIL.match(username) else "phone_number" if _PHONE.match(username) else None
@@ -104,7 +111,7 @@ def new_user(ctx: Context, pool: UserPool, username: str, status: str) -> User:
             expected = " or ".join("an email" if a == "email" else "a phone number" for a in sign_in_attrs)
             raise errors.InvalidParameter(f"Username should be {expected}.")
         internal = sub
-    elif _EMAIL.match(username) and "email" in pools.alias_attributes(pool):
+    elif not federated and _EMAIL.match(username) and "email" in pools.alias_attributes(pool):
         raise errors.InvalidParameter("Username cannot be of email format, since user pool is configured for email alias.")
     if db_has_username(ctx.db, pool, internal):
         raise errors.UsernameExists("User account already exists")

@@ -13,9 +13,11 @@ from userpool import srp
 from userpool.server import errors, pools
 from userpool.server.context import Context
 from userpool.server.db import AppClient
+from userpool.server.hosted import after_sign_up, signin
 from userpool.server.hosted.flow import Page, handle
-from userpool.server.hosted.login import attempt, can_sign_up
+from userpool.server.hosted.login import advance, attempt, can_sign_up
 from userpool.server.hosted.signin import operation
+from userpool.server.oauth2 import response
 from userpool.server.oauth2.errors import PageError
 
 
@@ -62,7 +64,7 @@ def show_signup(ctx: Context, page: Page, *, error: str | None = None, status: i
 
 
 def submit_signup(ctx: Context, page: Page) -> Response:
-    client, _ = page.authorize(ctx)
+    client, req = page.authorize(ctx)
     if not can_sign_up(ctx, client):
         raise PageError("Sign-up is not enabled for this user pool.", 403)
     username, password = page.form.get("username", "").strip(), page.form.get("password", "")
@@ -72,9 +74,13 @@ def submit_signup(ctx: Context, page: Page) -> Response:
     result = _call(ctx, client, "SignUp", username, {"Password": password, "UserAttributes": attributes})
     if isinstance(result, errors.CognitoError):
         return show_signup(ctx, page, error=result.message, status=400)
-    if result.get("UserConfirmed"):
+    if result.get("UserConfirmed"):  # confirmed by PreSignUp: signed in at once, as Cognito's hosted UI does
+        outcome = attempt(ctx, lambda: signin.password(ctx, client, username, password, response.options_for(req)))
+        if not isinstance(outcome, errors.CognitoError):
+            return advance(ctx, page, client, req, username, outcome)
         return page.render("login.html", username=username, can_sign_up=True, notice="Your account is ready. Sign in.")
-    return page.render("confirm.html", username=username, destination=_destination(result))
+    carried = after_sign_up.remember(ctx, page, client, str(result["UserSub"]), username, password)
+    return page.render("confirm.html", username=username, destination=_destination(result), signup=carried)
 
 
 # ------------------------------------------------------------------ confirmation
@@ -92,17 +98,21 @@ def _confirm_page(ctx: Context, page: Page, **values: Any) -> Response:
     page.authorize(ctx)
     values.setdefault("username", page.params.get("username"))
     values.setdefault("destination", None)
+    values.setdefault("signup", page.form.get(after_sign_up.FIELD))  # a retry or resend keeps the sign-up's session
     return page.render("confirm.html", 400 if values.get("error") else 200, **values)
 
 
 def submit_confirm(ctx: Context, page: Page) -> Response:
-    client, _ = page.authorize(ctx)
+    client, req = page.authorize(ctx)
     username, code = page.form.get("username", "").strip(), page.form.get("code", "").strip()
     if not username or not code:
         return _confirm_page(ctx, page, username=username, error="Please enter your username and the code.")
     result = _call(ctx, client, "ConfirmSignUp", username, {"ConfirmationCode": code})
     if isinstance(result, errors.CognitoError):
         return _confirm_page(ctx, page, username=username, error=result.message)
+    signed_in = after_sign_up.sign_in(ctx, page, client, req, username)
+    if signed_in is not None:
+        return signed_in
     return page.render("login.html", username=username, can_sign_up=can_sign_up(ctx, client),
                        notice="Your account is confirmed. Sign in.")
 

@@ -41,6 +41,12 @@ def callback_registered(client: AppClient, uri: str) -> bool:
     return any(same(uri, u) for u in client.config.get("CallbackURLs") or [])
 
 
+def default_redirect_uri(client: AppClient) -> str | None:
+    """DefaultRedirectURI: where an authorization request without redirect_uri goes back to."""
+    value = client.config.get("DefaultRedirectURI")
+    return str(value) if value else None
+
+
 def logout_registered(client: AppClient, uri: str) -> bool:
     return any(same(uri, u) for u in client.config.get("LogoutURLs") or [])
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from userpool.server import messages, pools, triggers, users
+from userpool.server import errors, messages, pools, triggers, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, IdentityProvider, IdpIdentifier, User, UserPool
 from userpool.server.oauth2 import clients, http, response, sessions
@@ -37,7 +37,7 @@ from userpool.server.ops import identity_providers, provider_links
 CALLBACK_PATH = "/oauth2/idpresponse"
 STATE_COOKIE = "cognito-idp-state"
 STATE_SECONDS = 15 * 60
-EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+EXTERNAL_PROVIDER = users.EXTERNAL_PROVIDER
 _TIMEOUT = 10.0
 
 
@@ -188,43 +188,67 @@ def mapped_attributes(mapping: dict[str, str], claims: dict[str, Any]) -> dict[s
 
 
 def _federated_user(ctx: Context, pool: UserPool, client: AppClient, plan_: Plan, subject: str,
-                    attributes: dict[str, str]) -> User:
+                    attributes: dict[str, str]) -> tuple[User, bool]:
+    """The ``<ProviderName>_<sub>`` user, and whether this sign-in created it (its first)."""
     username = provider_links.federated_username(plan_.provider, subject)
     key = users.username_key(pool, username)
     user = ctx.db.scalars(select(User).where(User.pool_id == pool.id, User.username_key == key)).first()
     if user is not None:
         for name, value in attributes.items():  # Cognito refreshes mapped attributes at each federated sign-in
             users.put_attribute(user, name, value)
-        return user
+        return user, False
     user = users.new_user(ctx, pool, username, EXTERNAL_PROVIDER)
     for name, value in attributes.items():
         users.put_attribute(user, name, value)
     provider_links.set_identities(user, [provider_links.identity_entry(plan_.provider, plan_.provider_type, subject,
                                                                        int(time.time() * 1000), True)])
-    triggers.pre_sign_up(ctx, pool, client, user, {}, "PreSignUp_ExternalProvider")
+    answer = triggers.pre_sign_up(ctx, pool, client, user, {}, "PreSignUp_ExternalProvider")
+    for attr, flag in (("email", "autoVerifyEmail"), ("phone_number", "autoVerifyPhone")):
+        if answer.get(flag) and user.attr(attr):
+            users.put_attribute(user, users.VERIFIED_FLAG[attr], "true")
     ctx.db.add(user)
     ctx.db.flush()
-    return user
+    triggers.post_confirmation(ctx, pool, client, user, "PostConfirmation_ConfirmSignUp")
+    return user, True
 
 
-def sign_in(ctx: Context, plan_: Plan, claims: dict[str, Any]) -> tuple[User, str, str]:
-    """The user behind the provider's claims, tokens for the app, and a session for the browser."""
-    req = plan_.req
-    client = pools.get_client(ctx.db, req.client_id)
-    pool = pools.get_pool(ctx.db, client.pool_id)
+def _signed_in_user(ctx: Context, pool: UserPool, client: AppClient, plan_: Plan,
+                    claims: dict[str, Any]) -> tuple[User, bool]:
+    """The user behind the provider's claims, with the triggers Cognito documents for federated
+    users: PreSignUp_ExternalProvider and PostConfirmation_ConfirmSignUp at the first sign-in,
+    PreAuthentication and PostAuthentication at every later one (PreTokenGeneration at each, as
+    TokenGeneration_HostedAuth, when the tokens are made). Returns the user and whether it is new."""
     row = ctx.db.get(IdentityProvider, (pool.id, plan_.provider))
     mapping = dict(row.attribute_mapping) if row is not None else {}
     subject = _claim_text(claims.get(mapping.get("username") or identity_providers.DEFAULT_USERNAME["OIDC"]))
     if not subject:
-        raise req.refuse(INVALID_REQUEST, f"{plan_.provider} Error - the provider named no subject")
+        raise plan_.req.refuse(INVALID_REQUEST, f"{plan_.provider} Error - the provider named no subject")
     attributes = mapped_attributes(mapping, claims)
     user = provider_links.linked_user(ctx.db, pool.id, plan_.provider, subject)  # AdminLinkProviderForUser
+    created = False
     if user is None:
-        user = _federated_user(ctx, pool, client, plan_, subject, attributes)
+        user, created = _federated_user(ctx, pool, client, plan_, subject, attributes)
     if not user.enabled:
-        raise req.refuse(INVALID_REQUEST, messages.USER_DISABLED)
-    auth_time = int(ctx.now)
-    result = response.mint(ctx, req, user, auth_time)
+        raise plan_.req.refuse(INVALID_REQUEST, messages.USER_DISABLED)
+    if not created:
+        triggers.pre_authentication(ctx, pool, client, user)
+    return user, created
+
+
+def sign_in(ctx: Context, plan_: Plan, claims: dict[str, Any]) -> tuple[User, str, str]:
+    """The user behind the provider's claims, tokens for the app, and a session for the browser.
+    A trigger's refusal goes back to the app as ``invalid_request`` with the trigger's message
+    (and, raised inside the transaction, leaves no user behind)."""
+    req = plan_.req
+    client = pools.get_client(ctx.db, req.client_id)
+    pool = pools.get_pool(ctx.db, client.pool_id)
+    try:
+        user, created = _signed_in_user(ctx, pool, client, plan_, claims)
+        auth_time = int(ctx.now)
+        result = response.mint(ctx, req, user, auth_time)
+        if not created:
+            triggers.post_authentication(ctx, pool, client, user)
+    except errors.CognitoError as exc:
+        raise req.refuse(INVALID_REQUEST, exc.message) from None
     handle = sessions.start(ctx, user, auth_time)
     return user, response.redirect_location(ctx, req, user, result, auth_time), handle
-

@@ -73,10 +73,11 @@ def single(params: Mapping[str, str], name: str) -> str | None:
 
 
 def check_client(client: AppClient | None, params: Mapping[str, str]) -> tuple[AppClient, str]:
-    """The client and redirect_uri, or a page: nothing is redirected to an unchecked URL."""
+    """The client and redirect_uri, or a page: nothing is redirected to an unchecked URL.
+    Without a redirect_uri the client's DefaultRedirectURI (one of its CallbackURLs) stands in."""
     if client is None:
         raise PageError("An error was encountered with the requested page: the client_id is not valid.", code="invalid_client")
-    redirect_uri = single(params, "redirect_uri")
+    redirect_uri = single(params, "redirect_uri") or clients.default_redirect_uri(client)
     if redirect_uri is None or not clients.callback_registered(client, redirect_uri):
         raise PageError("redirect_mismatch: the redirect_uri is not registered for this app client.", code="redirect_mismatch")
     if urlsplit(redirect_uri).fragment:
