@@ -157,3 +157,60 @@ def test_without_oauth_configuration(server, hosted, connect):
     client = connect(hosted, browser_opener=lambda url: True)
     with pytest.raises(errors.OAuthNotConfigureException):
         client.sign_in_with_redirect()
+
+
+# ---------------------------------------------------------------- userpool login --browser
+
+_BROWSER_SCRIPT = '''
+import os, sys
+from types import SimpleNamespace
+import httpx
+sys.path.insert(0, os.environ["TEST_REPO"])
+from tests.server.oauth_helpers import Browser, Page
+url = sys.argv[1]
+with open(os.environ["TEST_BROWSER_LOG"], "a") as log:
+    log.write(url + "\\n")
+browser = Browser(SimpleNamespace(url=os.environ["TEST_SERVER_URL"]))
+response = browser.follow_to_app(browser.get(url))
+if isinstance(response, Page):
+    response = browser.follow_to_app(browser.submit(
+        response.form, username=os.environ["TEST_USERNAME"], password=os.environ["TEST_PASSWORD"]))
+httpx.get(response.headers["location"], timeout=10)
+'''
+
+
+def test_userpool_login_browser_end_to_end(server, hosted, make_user, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    username = make_user(hosted)
+    script, log = tmp_path / "browser.py", tmp_path / "browser.log"
+    script.write_text(_BROWSER_SCRIPT)
+    repo = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "BROWSER": f"{sys.executable} {script} %s", "TEST_BROWSER_LOG": str(log),
+           "TEST_SERVER_URL": server.url, "TEST_USERNAME": username, "TEST_PASSWORD": PASSWORD, "TEST_REPO": repo,
+           "USERPOOL_CONFIG_DIR": str(tmp_path / "cfg")}
+
+    def userpool(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "userpool.cli", *args], env=env, capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    done = userpool("login", "--browser", "--endpoint", server.url, "--user-pool-id", hosted["pool_id"],
+                    "--client-id", hosted["client_id"], "--domain", server.url,
+                    "--redirect-uri", hosted["oauth"]["redirect_sign_in"][0],
+                    "--logout-uri", hosted["oauth"]["redirect_sign_out"][0], "--scope", "openid", "--scope", "email")
+    assert done.returncode == 0, done.stderr
+    assert f"Signed in as {username}" in done.stdout and "/oauth2/authorize?" in done.stderr
+    assert "scope=openid+email" in log.read_text()
+
+    whoami = userpool("whoami", "--json")  # the saved configuration and session, in a new process
+    assert whoami.returncode == 0, whoami.stderr
+    assert '"username": "' + username + '"' in whoami.stdout
+
+    logout = userpool("logout")
+    assert logout.returncode == 0, logout.stderr
+    opened = log.read_text().splitlines()
+    assert len(opened) == 2 and urlsplit(opened[1]).path == "/logout"
+    assert userpool("token").returncode != 0
