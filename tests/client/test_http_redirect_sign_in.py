@@ -48,15 +48,19 @@ def _with_state(location: str, state: str) -> str:
     return urlunsplit(parts._replace(query=urlencode({**query, "state": state})))
 
 
+def _hosted_pool(server: Any, secret: bool = False) -> dict[str, Any]:
+    sign_in_port, sign_out_port = free_port(), free_port()
+    callback, signed_out = f"http://localhost:{sign_in_port}/callback", f"http://127.0.0.1:{sign_out_port}/signed-out"
+    pool = oauth_pool(server, secret=secret, AllowedOAuthFlows=["code"], CallbackURLs=[callback], LogoutURLs=[signed_out])
+    pool["oauth"] = {"domain": server.url, "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
+                     "redirect_sign_in": [callback], "redirect_sign_out": [signed_out]}
+    return pool
+
+
 @pytest.fixture
 def hosted(server: Any) -> Iterator[dict[str, Any]]:
     """A pool + code-flow client whose callback and sign-out URLs are loopback ones."""
-    sign_in_port, sign_out_port = free_port(), free_port()
-    callback, signed_out = f"http://localhost:{sign_in_port}/callback", f"http://127.0.0.1:{sign_out_port}/signed-out"
-    pool = oauth_pool(server, AllowedOAuthFlows=["code"], CallbackURLs=[callback], LogoutURLs=[signed_out])
-    pool["oauth"] = {"domain": server.url, "scopes": ["openid", "email", "profile", "aws.cognito.signin.user.admin"],
-                     "redirect_sign_in": [callback], "redirect_sign_out": [signed_out]}
-    yield pool
+    yield _hosted_pool(server)
 
 
 def _events(hub: Hub) -> list[tuple[str, Any]]:
@@ -92,14 +96,23 @@ def test_sign_in_with_redirect_stores_a_session_that_refreshes(server, hosted, m
         client.sign_in_with_redirect()
 
 
-def test_sign_out_revokes_and_ends_the_hosted_session(server, hosted, make_user, connect):
+def test_a_client_with_a_secret_authenticates_at_the_token_endpoint(server, make_user, connect):
+    pool = _hosted_pool(server, secret=True)
+    person = HostedUser(server, make_user(pool))
+    client = connect(pool, oauth=pool["oauth"], browser_opener=person)
+    client.sign_in_with_redirect()
+    assert client.fetch_auth_session(force_refresh=True).tokens is not None
+
+
+@pytest.mark.parametrize("global_sign_out", [False, True])
+def test_sign_out_revokes_and_ends_the_hosted_session(server, hosted, make_user, connect, global_sign_out):
     username = make_user(hosted)
     person = HostedUser(server, username)
     client = connect(hosted, oauth=hosted["oauth"], browser_opener=person, redirect_timeout=10)
     client.sign_in_with_redirect()
     refresh_token = client.context.tokens.load().refresh_token
 
-    client.sign_out()
+    client.sign_out(global_sign_out=global_sign_out)
 
     assert client.fetch_auth_session().tokens is None
     logout = urlsplit(person.opened[-1])
@@ -128,6 +141,8 @@ def test_a_tampered_state_is_refused_and_nothing_is_stored(server, hosted, make_
 def test_an_error_redirect_is_an_oauth_sign_in_error(server, hosted, connect):
     def deny(url: str) -> None:  # the person declines: the server sends the browser back with an error
         query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        stray = urlunsplit(urlsplit(query["redirect_uri"])._replace(path="/favicon.ico"))
+        assert httpx.get(stray, timeout=10).status_code == 404  # another path neither answers nor ends the wait
         back = query["redirect_uri"] + "?" + urlencode(
             {"error": "access_denied", "error_description": "The user declined", "state": query["state"]})
         assert "declined" in httpx.get(back, timeout=10).text
