@@ -6,11 +6,15 @@ pool/app client/endpoint chosen at login in ``config.json``, both under
 so ``curl -H "Authorization: Bearer $(userpool token)" ...`` works after one ``login`` and
 refreshes the token as needed. ``login`` walks every next step Amplify defines; a TOTP setup
 shows a QR code in the terminal when ``segno`` is installed (``userpool[qr]``), and the
-``otpauth://`` URI and secret always.
+``otpauth://`` URI and secret always. ``login --browser`` signs in through managed login in
+the system browser instead (``sign_in_with_redirect``: a loopback redirect, RFC 8252), with the
+hosted UI's settings from ``--outputs`` (``auth.oauth``) or ``--domain`` / ``--redirect-uri``;
+``$BROWSER`` picks the browser, as Python's ``webbrowser`` reads it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import json
@@ -22,7 +26,16 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from .auth import AuthClient, AuthConfig, FileStore, SignInOutput, SignInStep, errors
+from .auth import (
+    AuthClient,
+    AuthConfig,
+    FileStore,
+    OAuthConfig,
+    SignInOutput,
+    SignInStep,
+    errors,
+    system_browser,
+)
 from .auth.types import AuthTokens
 
 T = TypeVar("T")
@@ -39,6 +52,22 @@ Region = Annotated[str | None, typer.Option("--region", envvar="USERPOOL_REGION"
 Outputs = Annotated[
     Path | None, typer.Option("--outputs", envvar="USERPOOL_OUTPUTS", help="An Amplify Gen 2 amplify_outputs.json.")
 ]
+
+
+Domain = Annotated[
+    str | None,
+    typer.Option("--domain", envvar="USERPOOL_OAUTH_DOMAIN",
+                 help="Managed login domain (host, or a URL with its scheme for a local server); for --browser."),
+]
+RedirectUri = Annotated[
+    str | None,
+    typer.Option("--redirect-uri", envvar="USERPOOL_REDIRECT_URI",
+                 help="Loopback callback URL registered on the app client, e.g. http://localhost:8976/callback."),
+]
+LogoutUri = Annotated[
+    str | None, typer.Option("--logout-uri", help="Sign-out URL registered on the app client (LogoutURLs).")
+]
+Scopes = Annotated[list[str] | None, typer.Option("--scope", help="OAuth scope to ask for (repeatable).")]
 
 
 def config_dir() -> Path:
@@ -64,8 +93,9 @@ def _load_saved() -> dict[str, Any]:
 
 def _save_config(config: AuthConfig) -> None:
     store = FileStore(_saved_config_path())  # atomic, 0600: it may hold a client secret
+    oauth = json.dumps(dataclasses.asdict(config.oauth)) if config.oauth else None
     values = {"user_pool_id": config.user_pool_id, "client_id": config.client_id, "endpoint": config.endpoint,
-              "region": config.region, "client_secret": config.client_secret}
+              "region": config.region, "client_secret": config.client_secret, "oauth": oauth}
     for key, value in values.items():
         if value is None:
             store.remove_item(key)
@@ -109,13 +139,38 @@ def _resolve(
             client_secret=client_secret or saved.get("client_secret"),
             endpoint=endpoint or saved.get("endpoint"),
             region=region or saved.get("region"),
+            oauth=json.loads(saved["oauth"]) if saved.get("oauth") else None,
+        )
+    except (errors.AuthError, ValueError) as exc:
+        _auth_error(exc if isinstance(exc, errors.AuthError) else errors.AuthConfigException(str(exc)))
+
+
+def _with_oauth(
+    config: AuthConfig, domain: str | None, redirect_uri: str | None, logout_uri: str | None, scopes: list[str] | None
+) -> AuthConfig:
+    """The hosted UI's settings given on the command line, over those of the outputs or the saved ones."""
+    if not (domain or redirect_uri or logout_uri or scopes):
+        return config
+    base = config.oauth
+    try:
+        oauth = OAuthConfig(
+            domain=domain or (base.domain if base else ""),
+            scopes=tuple(scopes) if scopes else (base.scopes if base else ()),
+            redirect_sign_in=(redirect_uri,) if redirect_uri else (base.redirect_sign_in if base else ()),
+            redirect_sign_out=(logout_uri,) if logout_uri else (base.redirect_sign_out if base else ()),
         )
     except errors.AuthError as exc:
         _auth_error(exc)
+    return dataclasses.replace(config, oauth=oauth)
+
+
+def _open_browser(url: str) -> bool:
+    typer.echo(f"Opening the sign-in page in your browser:\n  {url}", err=True)
+    return system_browser(url)
 
 
 def _client(config: AuthConfig) -> AuthClient:
-    return AuthClient(config, storage=FileStore(config_dir() / "tokens.json"))
+    return AuthClient(config, storage=FileStore(config_dir() / "tokens.json"), browser_opener=_open_browser)
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -225,20 +280,35 @@ def login(
         typer.Option("--auth-flow", help="USER_SRP_AUTH (default), USER_PASSWORD_AUTH, CUSTOM_WITH_SRP, CUSTOM_WITHOUT_SRP."),
     ] = None,
     app_name: Annotated[str, typer.Option("--app-name", help="Issuer shown by authenticator apps.")] = "userpool",
+    browser: Annotated[
+        bool, typer.Option("--browser", help="Sign in on the managed login page in the system browser.")
+    ] = False,
+    provider: Annotated[
+        str | None, typer.Option("--provider", help="With --browser: COGNITO, Google, ... or an IdP's name.")
+    ] = None,
     endpoint: Endpoint = None,
     user_pool_id: PoolId = None,
     client_id: ClientId = None,
     client_secret: ClientSecret = None,
     region: Region = None,
     outputs: Outputs = None,
+    domain: Domain = None,
+    redirect_uri: RedirectUri = None,
+    logout_uri: LogoutUri = None,
+    scope: Scopes = None,
 ) -> None:
     """Sign in interactively, walking every next step (MFA, new password, setup, challenges)."""
-    config = _resolve(endpoint, user_pool_id, client_id, client_secret, region, outputs)
+    config = _with_oauth(
+        _resolve(endpoint, user_pool_id, client_id, client_secret, region, outputs), domain, redirect_uri, logout_uri, scope
+    )
     client = _client(config)
     if _guard(client.fetch_auth_session).tokens is not None:
         previous = client.context.tokens.load()
         _guard(client.sign_out)
         typer.echo(f"Signed out the previous session{f' of {previous.username}' if previous else ''}.")
+    if browser:
+        _browser_login(client, provider)
+        return
     username = username or _ask("Username")
     custom_only = (auth_flow or "").upper() == "CUSTOM_WITHOUT_SRP"
     if password is None and not custom_only:
@@ -256,6 +326,17 @@ def login(
                 _auth_error(exc)
             typer.echo(f"{exc} -- try again.", err=True)
     _save_config(config)
+    user = client.get_current_user()
+    typer.echo(f"Signed in as {user.username} ({user.user_id}).")
+
+
+def _browser_login(client: AuthClient, provider: str | None) -> None:
+    """``sign_in_with_redirect`` (``{"custom": name}`` for a provider Amplify has no name for)."""
+    chosen: str | dict[str, str] | None = provider
+    if provider and provider not in ("COGNITO", "Google", "Facebook", "Amazon", "Apple"):
+        chosen = {"custom": provider}
+    _guard(lambda: client.sign_in_with_redirect(chosen))
+    _save_config(client.config)
     user = client.get_current_user()
     typer.echo(f"Signed in as {user.username} ({user.user_id}).")
 

@@ -69,7 +69,7 @@ def test_unasync_substitutions():
 
 def test_both_drivers_have_the_same_documented_operations():
     sync_ops, async_ops = _operations(AuthClient), _operations(AsyncAuthClient)
-    assert sync_ops.keys() == async_ops.keys() and len(sync_ops) == 22 + 3 + 3  # + the devices' and the passkeys' operations
+    assert sync_ops.keys() == async_ops.keys() and len(sync_ops) == 22 + 3 + 3 + 1  # + devices, passkeys, sign_in_with_redirect
     for name, method in async_ops.items():
         assert inspect.iscoroutinefunction(method), name
         assert not inspect.iscoroutinefunction(sync_ops[name]), name

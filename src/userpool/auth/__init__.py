@@ -61,6 +61,7 @@ from .default_client import (  # tracked devices, passkeys
     send_user_attribute_verification_code,
     set_up_totp,
     sign_in,
+    sign_in_with_redirect,
     sign_out,
     sign_up,
     update_mfa_preference,
@@ -71,13 +72,15 @@ from .default_client import (  # tracked devices, passkeys
 from .device_metadata import DeviceMetadata
 from .errors import AuthError, AuthValidationError
 from .jwt import JWT, decode_jwt
+from .loopback import system_browser
+from .oauth_config import OAuthConfig
 from .passkeys import (
     AuthWebAuthnCredential,
     ListWebAuthnCredentialsOutput,
     PasskeyAuthenticator,
     PasskeyError,
 )
-from .state import AuthContext, Clock
+from .state import AuthContext, BrowserOpener, Clock
 from .storage import AsyncTokenStore, FileStore, KeyringStore, MemoryStore, ThreadedStore, TokenStore
 from .types import (
     AuthDevice,
@@ -94,6 +97,7 @@ from .types import (
     SignInNextStep,
     SignInOptions,
     SignInOutput,
+    SignInWithRedirectOptions,
     SignUpOptions,
     SignUpOutput,
     TOTPSetupDetails,
@@ -185,4 +189,11 @@ __all__ += [  # passkeys
     "associate_web_authn_credential",
     "delete_web_authn_credential",
     "list_web_authn_credentials",
+]
+__all__ += [  # managed login (hosted UI) for desktop and CLI apps
+    "BrowserOpener",
+    "OAuthConfig",
+    "SignInWithRedirectOptions",
+    "sign_in_with_redirect",
+    "system_browser",
 ]

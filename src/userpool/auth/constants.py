@@ -97,6 +97,9 @@ class HubEvent(StrEnum):
     SIGN_UP = "signUp"
     AUTO_SIGN_IN = "autoSignIn"
     AUTO_SIGN_IN_FAILURE = "autoSignIn_failure"
+    SIGN_IN_WITH_REDIRECT = "signInWithRedirect"
+    SIGN_IN_WITH_REDIRECT_FAILURE = "signInWithRedirect_failure"
+    CUSTOM_OAUTH_STATE = "customOAuthState"
 
 
 #: Amplify's short MFA names <-> Cognito's challenge / setting names.

@@ -19,8 +19,9 @@ from ._hub import Hub
 from ._sync.client import AuthClient
 from .constants import AuthFlowType
 from .errors import AuthConfigException
+from .oauth_config import OAuthConfig
 from .passkeys import PasskeyAuthenticator
-from .state import Clock
+from .state import BrowserOpener, Clock
 from .storage import TokenStore
 
 P = ParamSpec("P")
@@ -43,12 +44,15 @@ def configure(
     clock: Clock | None = None,
     auth_flow_type: AuthFlowType | str | None = None,
     passkey_authenticator: PasskeyAuthenticator | None = None,
+    oauth: OAuthConfig | Mapping[str, Any] | None = None,
+    browser_opener: BrowserOpener | None = None,
 ) -> AuthClient:
     """Configure the default client (Amplify.configure); returns it.
 
     ``endpoint=None`` means the real Cognito endpoint of the pool's region;
     ``outputs=`` reads an Amplify Gen 2 ``amplify_outputs.json``; ``passkey_authenticator=``
-    answers passkey (WEB_AUTHN) sign-ins.
+    answers passkey (WEB_AUTHN) sign-ins; ``oauth=`` configures managed login for
+    ``sign_in_with_redirect`` (``browser_opener=`` opens its pages; default: the system browser).
     """
     global _default
     client = AuthClient(
@@ -63,6 +67,8 @@ def configure(
         clock=clock,
         auth_flow_type=auth_flow_type,
         passkey_authenticator=passkey_authenticator,
+        oauth=oauth,
+        browser_opener=browser_opener,
     )
     with _default_lock:
         previous, _default = _default, client
@@ -98,6 +104,7 @@ def on_default_client(method: Callable[Concatenate[AuthClient, P], R]) -> Callab
 
 
 sign_in = on_default_client(AuthClient.sign_in)
+sign_in_with_redirect = on_default_client(AuthClient.sign_in_with_redirect)
 confirm_sign_in = on_default_client(AuthClient.confirm_sign_in)
 fetch_auth_session = on_default_client(AuthClient.fetch_auth_session)
 get_current_user = on_default_client(AuthClient.get_current_user)

@@ -87,6 +87,20 @@ class AuthConfigException(AuthError):
     default_recovery_suggestion = "Call configure() with user_pool_id and client_id (or outputs=...)."
 
 
+class OAuthNotConfigureException(AuthConfigException):
+    """Amplify's ``assertOAuthConfig``: managed login needs ``oauth`` settings."""
+
+    default_recovery_suggestion = (
+        "Configure oauth (domain, scopes, redirect_sign_in, redirect_sign_out), or Amplify outputs with auth.oauth."
+    )
+
+
+class OAuthSignInException(AuthError):
+    """Amplify's ``OAuthSignInException``: the redirect sign-in failed (error redirect, state, code exchange)."""
+
+    default_recovery_suggestion = "Make sure the hosted UI is set up for the app client, then try again."
+
+
 class UserAlreadyAuthenticatedException(AuthError):
     default_recovery_suggestion = "Call sign_out() before signing in again."
 

@@ -23,12 +23,17 @@ from ._sync.token_repository import TokenRepository
 from .config import AuthConfig
 from .constants import AUTH_CHANNEL, AuthFlowType, HubEvent
 from .errors import AuthConfigException
+from .oauth_config import OAuthConfig
 from .passkeys import PasskeyAuthenticator
 from .shared_refresh import SharedRefresh
 from .storage import AsyncStorage, MemoryStore, async_view, blocking_view
 from .types import SignInDetails
 
 Clock = Callable[[], float]
+#: Opens a URL in the system browser: ``webbrowser.open``'s shape (``loopback.system_browser``).
+BrowserOpener = Callable[[str], Any]
+#: How long ``sign_in_with_redirect`` waits for the browser to come back (seconds).
+DEFAULT_REDIRECT_TIMEOUT = 300.0
 
 
 @dataclass
@@ -126,6 +131,9 @@ class AuthContext:
         self.get_tokens_from_refresh_token: bool | None = None
         #: Answers a WEB_AUTHN challenge during sign-in (the client's ``passkey_authenticator=``).
         self.passkey_authenticator: PasskeyAuthenticator | None = None
+        #: Opens managed login's pages (``browser_opener=``; None: the system browser).
+        self.browser_opener: BrowserOpener | None = None
+        self.redirect_timeout: float = DEFAULT_REDIRECT_TIMEOUT
 
     @property
     def tokens(self) -> TokenRepository:
@@ -161,10 +169,13 @@ def build_context(
     hub: Hub | None = None,
     clock: Clock | None = None,
     auth_flow_type: AuthFlowType | str | None = None,
+    oauth: OAuthConfig | Mapping[str, Any] | None = None,
 ) -> AuthContext:
     """A client's context from its constructor's arguments (or an ``AuthConfig``)."""
     if config is None:
         extra: dict[str, Any] = {"auth_flow_type": auth_flow_type} if auth_flow_type else {}
+        if oauth is not None:
+            extra["oauth"] = oauth
         if outputs is not None:
             config = AuthConfig.from_outputs(
                 outputs, client_secret=client_secret, endpoint=endpoint, region=region, **extra

@@ -29,6 +29,9 @@ class CognitoTokens:
     clock_drift: float
     username: str
     sign_in_details: SignInDetails | None = None
+    #: The session came from managed login (Amplify's ``oauthMetadata.oauthSignIn``): ``sign_out``
+    #: also ends the hosted session (``/logout``).
+    oauth_sign_in: bool = False
 
     @classmethod
     def from_authentication_result(
@@ -40,6 +43,7 @@ class CognitoTokens:
         sign_in_details: SignInDetails | None,
         previous_refresh_token: str | None = None,
         previous_id_token: JWT | None = None,
+        oauth_sign_in: bool = False,
     ) -> CognitoTokens:
         """Tokens from Cognito's ``AuthenticationResult``; a missing RefreshToken keeps the old one."""
         if not result.get("AccessToken"):
@@ -53,6 +57,7 @@ class CognitoTokens:
             clock_drift=float(access.iat - now) if access.iat else 0.0,
             username=access.payload.get("username") or username,
             sign_in_details=sign_in_details,
+            oauth_sign_in=oauth_sign_in,
         )
 
     def is_expired(self, now: float, tolerance: float = REFRESH_TOLERANCE_SECONDS) -> bool:
@@ -75,6 +80,7 @@ class CognitoTokens:
                 "clock_drift": self.clock_drift,
                 "username": self.username,
                 "sign_in_details": self.sign_in_details.to_dict() if self.sign_in_details else None,
+                "oauth_sign_in": self.oauth_sign_in,
             }
         )
 
@@ -88,5 +94,6 @@ class CognitoTokens:
             clock_drift=float(data.get("clock_drift") or 0.0),
             username=data.get("username") or "",
             sign_in_details=SignInDetails.from_dict(data.get("sign_in_details")),
+            oauth_sign_in=bool(data.get("oauth_sign_in")),
         )
 

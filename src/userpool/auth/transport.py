@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from .constants import CONTENT_TYPE, TARGET_PREFIX, USER_AGENT
-from .errors import AuthError, NetworkError, make_error
+from .errors import AuthError, NetworkError, OAuthSignInException, make_error
 from .flows.base import CognitoCall
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -71,6 +71,25 @@ def decode_response(status: int, headers: Mapping[str, str], body: bytes) -> dic
     raise make_error(name, str(message), metadata=return_meta)
 
 
+def decode_hosted_response(status: int, body: bytes) -> dict[str, Any]:
+    """A managed login endpoint's JSON answer; its ``error`` (RFC 6749 §5.2) as OAuthSignInException."""
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = None
+    if 200 <= status < 300 and isinstance(data, dict) and "error" not in data:
+        return data
+    details = data if isinstance(data, dict) else {}
+    error = str(details.get("error") or f"HTTP {status}")
+    message = str(details.get("error_description") or details.get("error_message") or error)
+    raise OAuthSignInException(message, metadata={"http_status": status, "error": error})
+
+
+def hosted_auth(client_id: str, client_secret: str | None) -> httpx.Auth | None:
+    """HTTP Basic client authentication at the token endpoint, for a client with a secret."""
+    return httpx.BasicAuth(client_id, client_secret) if client_secret else None
+
+
 def should_retry(error: AuthError) -> bool:
     if isinstance(error, NetworkError):
         return True
@@ -110,6 +129,14 @@ class Transport:
                 if attempt >= call.max_attempts or not should_retry(error):
                     raise
             time.sleep(backoff(attempt))
+
+    def post_form(self, url: str, form: dict[str, str], auth: httpx.Auth | None = None) -> dict[str, Any]:
+        """One form POST to a managed login endpoint (never retried: a code is single-use)."""
+        try:
+            response = self.http.post(url, data=form, auth=auth or httpx.USE_CLIENT_DEFAULT, headers={"User-Agent": USER_AGENT})
+        except httpx.TransportError as exc:
+            raise _network_error(exc) from exc
+        return decode_hosted_response(response.status_code, response.content)
 
     def close(self) -> None:
         if self._own:
@@ -154,6 +181,14 @@ class AsyncTransport:
                 if attempt >= call.max_attempts or not should_retry(error):
                     raise
             await asyncio.sleep(backoff(attempt))
+
+    async def post_form(self, url: str, form: dict[str, str], auth: httpx.Auth | None = None) -> dict[str, Any]:
+        """One form POST to a managed login endpoint (never retried: a code is single-use)."""
+        try:
+            response = await self._client().post(url, data=form, auth=auth or httpx.USE_CLIENT_DEFAULT, headers={"User-Agent": USER_AGENT})
+        except httpx.TransportError as exc:
+            raise _network_error(exc) from exc
+        return decode_hosted_response(response.status_code, response.content)
 
     async def aclose(self) -> None:
         try:

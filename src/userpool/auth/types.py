@@ -208,6 +208,21 @@ _O = TypeVar("_O")
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
+@dataclass(frozen=True)
+class SignInWithRedirectOptions:
+    """Amplify's ``signInWithRedirect`` ``options`` passed on to ``/oauth2/authorize``.
+
+    ``prompt`` (NONE, LOGIN, CONSENT, SELECT_ACCOUNT) lets a signed-in user sign in again, as
+    in Amplify; ``timeout`` (seconds) is how long to wait for the browser's redirect.
+    """
+
+    login_hint: str | None = None
+    lang: str | None = None
+    nonce: str | None = None
+    prompt: str | None = None
+    timeout: float | None = None
+
+
 def coerce_options(options: Any, cls: type[_O]) -> _O:
     """Accept ``cls``, None, or a mapping with snake_case or camelCase keys."""
     if options is None:

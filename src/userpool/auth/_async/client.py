@@ -21,7 +21,7 @@ import httpx
 from .._hub import Hub
 from ..config import AuthConfig
 from ..constants import AuthFlowType
-from ..errors import AuthError
+from ..errors import AuthError, OAuthNotConfigureException
 from ..flows import (
     associate_web_authn_credential,
     auto_sign_in,
@@ -46,6 +46,7 @@ from ..flows import (
     send_user_attribute_verification_code,
     set_up_totp,
     sign_in,
+    sign_in_with_redirect,
     sign_out,
     sign_up,
     update_mfa_preference,
@@ -56,19 +57,23 @@ from ..flows import (
 from ..flows.base import (
     CognitoCall,
     Flow,
+    HostedCall,
     LoadDevice,
     LoadTokens,
     NeedTokens,
+    OpenAuthSession,
     SaveDevice,
     SaveTokens,
     Step,
     UsePasskey,
 )
+from ..loopback import LoopbackSession
+from ..oauth_config import OAuthConfig
 from ..passkeys import ListWebAuthnCredentialsOutput, PasskeyAuthenticator
-from ..state import AuthContext, Clock, build_context
+from ..state import AuthContext, BrowserOpener, Clock, build_context
 from ..storage import AsyncStorage
 from ..tokens import CognitoTokens
-from ..transport import AsyncTransport
+from ..transport import AsyncTransport, hosted_auth
 from ..types import (
     AuthDevice,
     AuthSession,
@@ -81,6 +86,7 @@ from ..types import (
     ResetPasswordOutput,
     SignInOptions,
     SignInOutput,
+    SignInWithRedirectOptions,
     SignUpOptions,
     SignUpOutput,
     TOTPSetupDetails,
@@ -102,6 +108,9 @@ class AsyncAuthClient:
     Hub events, ``clock=`` is "now" in seconds. Clients built with ``context=`` another
     client's ``context`` share its session, sign-in state and in-flight refresh.
     ``passkey_authenticator=`` answers a WEB_AUTHN sign-in challenge (USER_AUTH with passkeys).
+    ``oauth=`` configures managed login (or ``outputs=`` with ``auth.oauth``); ``browser_opener=``
+    opens its pages (default: the system browser) and ``redirect_timeout=`` bounds the wait for
+    the browser to come back, in seconds.
     """
 
     def __init__(
@@ -121,6 +130,9 @@ class AsyncAuthClient:
         http_client: httpx.AsyncClient | None = None,
         context: AuthContext | None = None,
         passkey_authenticator: PasskeyAuthenticator | None = None,
+        oauth: OAuthConfig | Mapping[str, Any] | None = None,
+        browser_opener: BrowserOpener | None = None,
+        redirect_timeout: float | None = None,
     ) -> None:
         self._ctx = context or build_context(
             config,
@@ -134,9 +146,14 @@ class AsyncAuthClient:
             hub=hub,
             clock=clock,
             auth_flow_type=auth_flow_type,
+            oauth=oauth,
         )
         if passkey_authenticator is not None:
             self._ctx.passkey_authenticator = passkey_authenticator
+        if browser_opener is not None:
+            self._ctx.browser_opener = browser_opener
+        if redirect_timeout is not None:
+            self._ctx.redirect_timeout = redirect_timeout
         self._transport = AsyncTransport(self._ctx.config.resolved_endpoint, http_client)
         self._tokens = self._ctx.async_tokens
         self._orchestrator = AsyncTokenOrchestrator(self._tokens, self._ctx.clock, self._refresh, self._ctx.refresh)
@@ -186,7 +203,19 @@ class AsyncAuthClient:
             return await self._tokens.save_device(step.username, step.metadata)
         if isinstance(step, UsePasskey):
             return step.run()  # the authenticator's ceremony (a blocking call, by its interface)
+        if isinstance(step, OpenAuthSession):
+            return await LoopbackSession(step, self._ctx.browser_opener).wait_async()
+        if isinstance(step, HostedCall):
+            return await self._hosted(step)
         return await self._tokens.clear()
+
+    async def _hosted(self, step: HostedCall) -> dict[str, Any]:
+        cfg = self._ctx.config
+        if cfg.oauth is None:  # pragma: no cover - the flows check it first
+            raise OAuthNotConfigureException("OAuth is not configured")
+        return await self._transport.post_form(
+            cfg.oauth.endpoint(step.path), step.form, hosted_auth(cfg.client_id, cfg.client_secret)
+        )
 
     async def _refresh(self, tokens: CognitoTokens) -> CognitoTokens | None:
         return await self._run(refresh_tokens.refresh_tokens(self._ctx, tokens))
@@ -222,6 +251,23 @@ class AsyncAuthClient:
         """Amplify's ``confirmSignIn``: answer the current ``next_step`` (code, MFA type, password ...)."""
         return await self._run(confirm_sign_in.confirm_sign_in(self._ctx, challenge_response, options))
 
+    async def sign_in_with_redirect(
+        self,
+        provider: str | Mapping[str, str] | None = None,
+        custom_state: str | None = None,
+        options: SignInWithRedirectOptions | Options | None = None,
+    ) -> None:
+        """Amplify's ``signInWithRedirect``: managed login in the system browser (RFC 8252).
+
+        Opens ``/oauth2/authorize`` (code flow, PKCE S256, random ``state``; ``provider`` None or
+        "COGNITO", "Google", "Facebook", "Amazon", "Apple", or ``{"custom": name}``), listens on
+        the loopback ``redirect_sign_in`` URI for the browser's return, checks the state,
+        exchanges the code at ``/oauth2/token`` and stores the session. ``options``:
+        ``login_hint``, ``lang``, ``nonce``, ``prompt``, ``timeout``. Raises
+        ``OAuthSignInException`` (error redirect, wrong state, failed exchange, timeout).
+        """
+        return await self._run(sign_in_with_redirect.sign_in_with_redirect(self._ctx, provider, custom_state, options))
+
     async def fetch_auth_session(self, force_refresh: bool = False) -> AuthSession:
         """Amplify's ``fetchAuthSession``: the session's tokens, refreshed when they expire within 5 s.
 
@@ -235,7 +281,11 @@ class AsyncAuthClient:
         return await self._run(get_current_user.get_current_user(self._ctx))
 
     async def sign_out(self, global_sign_out: bool = False) -> None:
-        """Amplify's ``signOut``: revoke this session (``global_sign_out``: every session) and forget it."""
+        """Amplify's ``signOut``: revoke this session (``global_sign_out``: every session) and forget it.
+
+        A ``sign_in_with_redirect`` session also opens the hosted UI's ``/logout`` in the browser
+        (waiting for its redirect when ``redirect_sign_out`` is a loopback URI).
+        """
         return await self._run(sign_out.sign_out(self._ctx, global_sign_out))
 
     # ------------------------------------------------------------ sign-up

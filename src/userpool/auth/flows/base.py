@@ -13,7 +13,7 @@ httpx's ``Auth.auth_flow``).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -91,7 +91,35 @@ class UsePasskey:
         return ceremony(self.options)
 
 
-Step = CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens | LoadDevice | SaveDevice | UsePasskey
+@dataclass(frozen=True)
+class HostedCall:
+    """``POST <oauth domain><path>`` with a form (managed login's ``/oauth2/token``); the flow
+    receives the JSON answer, or has an ``OAuthSignInException`` thrown into it."""
+
+    path: str
+    form: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OpenAuthSession:
+    """Open ``url(redirect_uri)`` in the system browser and wait up to ``timeout`` seconds for its
+    redirect to the loopback ``redirect_uri`` (RFC 8252 §7.3; port 0 means a free one, and the
+    URL is built with the port actually bound). The flow receives ``(redirect_uri, callback)``:
+    the URI used and the URL the browser came back to (None when ``wait`` is False, or when a
+    sign-out's redirect did not come)."""
+
+    redirect_uri: str
+    url: Callable[[str], str]
+    timeout: float
+    wait: bool = True
+    #: A sign-in must see its redirect (a timeout raises); a sign-out only hopes to.
+    required: bool = True
+
+
+Step = (
+    CognitoCall | NeedTokens | LoadTokens | SaveTokens | ClearTokens | LoadDevice | SaveDevice | UsePasskey
+    | HostedCall | OpenAuthSession
+)
 Flow = Generator[Step, Any, T]
 
 

@@ -47,6 +47,7 @@ def refresh_tokens(ctx: AuthContext, tokens: CognitoTokens) -> Flow[CognitoToken
             sign_in_details=tokens.sign_in_details,
             previous_refresh_token=tokens.refresh_token,
             previous_id_token=tokens.id_token,
+            oauth_sign_in=tokens.oauth_sign_in,
         )
     except AuthError as error:
         dead = error.name in DEAD_REFRESH_TOKEN_ERRORS
