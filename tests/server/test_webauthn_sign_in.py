@@ -3,7 +3,8 @@ ANSWER), the WEB_AUTHN challenge's CREDENTIAL_REQUEST_OPTIONS and the CREDENTIAL
 the software authenticator; and every refusal (wrong origin or RP id, a replayed assertion, a
 counter going backwards, another user's credential, an unknown credential, no user
 verification where it is required, a tampered signature), each a Cognito-shaped 400 that
-changes nothing."""
+changes nothing but the failure count toward lockout and the session's tries (``counted``);
+a malformed credential changes nothing at all."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ import pytest
 
 from tests.conftest import ALL_FLOWS, create_pool
 from tests.passkey_authenticator import SoftwareAuthenticator, b64url, unb64url
-from tests.server.helpers import claims, ok, rejected, tokens_for
+from tests.server.helpers import (
+    claims,
+    ok,
+    rejected,
+    rejected_recording,
+    tokens_for,
+    unknown_offered,
+    user_column,
+)
 from tests.server.test_webauthn_registration import ORIGIN, PASSKEY_POLICY, RP_ID, register
 
 FLOWS = [*ALL_FLOWS, "ALLOW_USER_AUTH"]
@@ -50,6 +59,18 @@ def options_of(step: dict[str, Any]) -> dict[str, Any]:
 def answer(pool: dict[str, Any], step: dict[str, Any], username: str, credential: dict[str, Any]) -> dict[str, Any]:
     return {"ClientId": pool["client_id"], "ChallengeName": "WEB_AUTHN", "Session": step["Session"],
             "ChallengeResponses": {"USERNAME": username, "CREDENTIAL": json.dumps(credential)}}
+
+
+def counted(server: Any, pool: dict[str, Any], username: str, body: dict[str, Any], *, message: str | None = None,
+            known: bool = True) -> dict[str, Any]:
+    """Refused as a wrong password is: NotAuthorizedException, the user's (or the unknown name's)
+    failure count one up toward lockout, the session kept for another try; nothing else changed."""
+    before = user_column(server, pool["pool_id"], username, "failed_attempts") or 0 if known else 0
+    out = rejected_recording(server, "RespondToAuthChallenge", body, "NotAuthorizedException", message=message,
+                             tables={"users" if known else "unknown_users", "auth_sessions"})
+    if known:
+        assert user_column(server, pool["pool_id"], username, "failed_attempts") == before + 1
+    return out
 
 
 @pytest.fixture
@@ -103,12 +124,13 @@ def test_select_challenge_offers_web_authn_to_a_user_with_a_passkey(server, ppoo
 
 def test_unknown_user_gets_options_like_a_users_and_fails_at_the_answer(server, ppool, make_user, authenticator):
     with_passkey(server, ppool, make_user, authenticator)
-    step = challenge(server, ppool, "nobody-at-all")
+    nobody = unknown_offered(server, ppool, {"WEB_AUTHN"})
+    step = challenge(server, ppool, nobody)
     assert len(options_of(step)["allowCredentials"]) == 1
-    again = challenge(server, ppool, "nobody-at-all")
+    again = challenge(server, ppool, nobody)
     assert options_of(again)["allowCredentials"] == options_of(step)["allowCredentials"]
     credential = authenticator.assert_with(next(iter(authenticator.keys)), options_of(step)["challenge"], RP_ID)
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, "nobody-at-all", credential), "NotAuthorizedException")
+    counted(server, ppool, nobody, answer(ppool, step, nobody, credential), known=False)
 
 
 def test_no_challenge_is_readable_in_the_database(server, ppool, make_user, authenticator):
@@ -129,8 +151,7 @@ def test_replayed_assertion_is_refused(server, ppool, make_user, authenticator):
     ok(server, "RespondToAuthChallenge", answer(ppool, step, username, credential))
     rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, credential), "NotAuthorizedException")
     fresh = challenge(server, ppool, username)  # the same assertion in a new session: not its challenge
-    rejected(server, "RespondToAuthChallenge", answer(ppool, fresh, username, credential), "NotAuthorizedException",
-             message="challenge")
+    counted(server, ppool, username, answer(ppool, fresh, username, credential), message="challenge")
 
 
 def test_counter_going_backwards_is_refused(server, ppool, make_user, authenticator):
@@ -139,11 +160,11 @@ def test_counter_going_backwards_is_refused(server, ppool, make_user, authentica
     ok(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))))
     authenticator.counter_step = -1  # a cloned authenticator behind the real one
     step = challenge(server, ppool, username)
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))),
-             "NotAuthorizedException", message="sign count")
+    counted(server, ppool, username, answer(ppool, step, username, authenticator.get(options_of(step))),
+            message="sign count")
     authenticator.counter_step = 0  # the same counter again
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))),
-             "NotAuthorizedException", message="sign count")
+    counted(server, ppool, username, answer(ppool, step, username, authenticator.get(options_of(step))),
+            message="sign count")
     authenticator.counter_step = 5  # the session was not used up by the refusals
     ok(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))))
 
@@ -153,16 +174,15 @@ def test_wrong_origin_is_refused(server, ppool, make_user, authenticator, origin
     username = with_passkey(server, ppool, make_user, authenticator)
     step = challenge(server, ppool, username)
     authenticator.origin = origin
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))),
-             "NotAuthorizedException", message="origin")
+    counted(server, ppool, username, answer(ppool, step, username, authenticator.get(options_of(step))), message="origin")
 
 
 def test_wrong_rp_id_is_refused(server, ppool, make_user, authenticator):
     username = with_passkey(server, ppool, make_user, authenticator)
     step = challenge(server, ppool, username)
     authenticator.rp_id = "evil.test"
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))),
-             "NotAuthorizedException", message="relying party")
+    counted(server, ppool, username, answer(ppool, step, username, authenticator.get(options_of(step))),
+            message="relying party")
 
 
 def test_credential_of_another_user_is_refused(server, ppool, make_user, authenticator):
@@ -171,7 +191,7 @@ def test_credential_of_another_user_is_refused(server, ppool, make_user, authent
     with_passkey(server, ppool, make_user, bobs_key)
     step = challenge(server, ppool, alice)
     bobs = bobs_key.assert_with(next(iter(bobs_key.keys)), options_of(step)["challenge"], RP_ID)
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, alice, bobs), "NotAuthorizedException")
+    counted(server, ppool, alice, answer(ppool, step, alice, bobs))
 
 
 def test_unknown_credential_is_refused(server, ppool, make_user, authenticator):
@@ -180,7 +200,7 @@ def test_unknown_credential_is_refused(server, ppool, make_user, authenticator):
     stranger.create({"rp": {"id": RP_ID}, "user": {"id": b64url(b"someone")}, "challenge": b64url(b"x" * 32)})
     step = challenge(server, ppool, username)
     credential = stranger.assert_with(next(iter(stranger.keys)), options_of(step)["challenge"], RP_ID)
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, credential), "NotAuthorizedException")
+    counted(server, ppool, username, answer(ppool, step, username, credential))
 
 
 def test_tampered_signature_is_refused(server, ppool, make_user, authenticator):
@@ -190,7 +210,7 @@ def test_tampered_signature_is_refused(server, ppool, make_user, authenticator):
     signature = bytearray(unb64url(credential["response"]["signature"]))
     signature[-1] ^= 1
     credential["response"]["signature"] = b64url(bytes(signature))
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, credential), "NotAuthorizedException")
+    counted(server, ppool, username, answer(ppool, step, username, credential), message="signature")
 
 
 def test_user_verification_required_refuses_an_unverified_assertion(server, make_user):
@@ -200,8 +220,7 @@ def test_user_verification_required_refuses_an_unverified_assertion(server, make
     step = challenge(server, pool, username)
     assert options_of(step)["userVerification"] == "required"
     authenticator.user_verified = False
-    rejected(server, "RespondToAuthChallenge", answer(pool, step, username, authenticator.get(options_of(step))),
-             "NotAuthorizedException", message="verif")
+    counted(server, pool, username, answer(pool, step, username, authenticator.get(options_of(step))), message="verif")
 
 
 @pytest.mark.parametrize("credential", ["", "not json", json.dumps({"id": "x"}), json.dumps([1, 2])])
@@ -218,5 +237,4 @@ def test_deleted_passkey_no_longer_signs_in(server, ppool, make_user, authentica
     step = challenge(server, ppool, username)
     token = tokens_for(server, ppool, username)["AccessToken"]
     ok(server, "DeleteWebAuthnCredential", {"AccessToken": token, "CredentialId": next(iter(authenticator.keys))})
-    rejected(server, "RespondToAuthChallenge", answer(ppool, step, username, authenticator.get(options_of(step))),
-             "NotAuthorizedException")
+    counted(server, ppool, username, answer(ppool, step, username, authenticator.get(options_of(step))))
