@@ -9,6 +9,7 @@ a malformed credential changes nothing at all."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -17,9 +18,11 @@ from tests.conftest import ALL_FLOWS, create_pool
 from tests.passkey_authenticator import SoftwareAuthenticator, b64url, unb64url
 from tests.server.helpers import (
     claims,
+    execute,
     ok,
     rejected,
     rejected_recording,
+    state,
     tokens_for,
     unknown_offered,
     user_column,
@@ -71,6 +74,10 @@ def counted(server: Any, pool: dict[str, Any], username: str, body: dict[str, An
     if known:
         assert user_column(server, pool["pool_id"], username, "failed_attempts") == before + 1
     return out
+
+
+def lock_until(server: Any, pool: dict[str, Any], username: str, when: float) -> None:
+    execute(server, "UPDATE users SET locked_until = ? WHERE pool_id = ? AND username = ?", when, pool["pool_id"], username)
 
 
 @pytest.fixture
@@ -238,3 +245,134 @@ def test_deleted_passkey_no_longer_signs_in(server, ppool, make_user, authentica
     token = tokens_for(server, ppool, username)["AccessToken"]
     ok(server, "DeleteWebAuthnCredential", {"AccessToken": token, "CredentialId": next(iter(authenticator.keys))})
     counted(server, ppool, username, answer(ppool, step, username, authenticator.get(options_of(step))))
+
+
+# ------------------------------------------------------------------ lockout
+
+
+def forged(authenticator: SoftwareAuthenticator, step: dict[str, Any]) -> dict[str, Any]:
+    credential = authenticator.get(options_of(step))
+    signature = bytearray(unb64url(credential["response"]["signature"]))
+    signature[-1] ^= 1
+    credential["response"]["signature"] = b64url(bytes(signature))
+    return credential
+
+
+def test_failed_assertions_lock_the_user_out_as_wrong_passwords_do(server, ppool, make_user, authenticator):
+    username = with_passkey(server, ppool, make_user, authenticator)
+    first = challenge(server, ppool, username)
+    for _ in range(3):  # mfa.MAX_ANSWERS tries per session, each counted
+        counted(server, ppool, username, answer(ppool, first, username, forged(authenticator, first)), message="signature")
+    rejected(server, "RespondToAuthChallenge", answer(ppool, first, username, authenticator.get(options_of(first))),
+             "NotAuthorizedException", message="Invalid session")
+    second = challenge(server, ppool, username)
+    for _ in range(2):
+        counted(server, ppool, username, answer(ppool, second, username, forged(authenticator, second)))
+    assert user_column(server, ppool["pool_id"], username, "failed_attempts") == 5
+    assert user_column(server, ppool["pool_id"], username, "locked_until") is not None
+    lock_until(server, ppool, username, time.time() + 600)  # the first (1 s) lockout, long enough to observe
+    good = answer(ppool, second, username, authenticator.get(options_of(second)))
+    rejected(server, "RespondToAuthChallenge", good, "NotAuthorizedException", message="Password attempts exceeded")
+    with pytest.raises(server.public.exceptions.NotAuthorizedException, match="Password attempts exceeded"):
+        server.public.initiate_auth(ClientId=ppool["client_id"], AuthFlow="USER_AUTH",
+                                    AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+    assert user_column(server, ppool["pool_id"], username, "failed_attempts") == 5  # attempts while locked do not count
+    lock_until(server, ppool, username, time.time() - 1)  # the lockout is over: the session still takes a right one
+    done = ok(server, "RespondToAuthChallenge", answer(ppool, second, username, authenticator.get(options_of(second))))
+    assert claims(done["AuthenticationResult"]["AccessToken"])["username"] == username
+    assert user_column(server, ppool["pool_id"], username, "failed_attempts") == 0
+
+
+def test_failed_assertions_lock_an_unknown_name_out_too(server, ppool, make_user, authenticator):
+    with_passkey(server, ppool, make_user, authenticator)
+    ghost = unknown_offered(server, ppool, {"WEB_AUTHN"})
+    for tries in (3, 2):  # five failures over two sessions
+        step = challenge(server, ppool, ghost)
+        for _ in range(tries):
+            credential = authenticator.assert_with(next(iter(authenticator.keys)), options_of(step)["challenge"], RP_ID)
+            counted(server, ppool, ghost, answer(ppool, step, ghost, credential), known=False)
+    server.execute("UPDATE unknown_users SET locked_until = ? WHERE pool_id = ?", time.time() + 600, ppool["pool_id"])
+    with pytest.raises(server.public.exceptions.NotAuthorizedException, match="Password attempts exceeded"):
+        server.public.initiate_auth(ClientId=ppool["client_id"], AuthFlow="USER_AUTH",
+                                    AuthParameters={"USERNAME": ghost, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+
+
+# ------------------------------------------------------------------ passkeys as MFA (FactorConfiguration)
+
+EMAIL_MFA = {"Message": "Code {####}", "Subject": "Code"}
+
+
+def mfa_pool(server: Any, make_user: Any, authenticator: SoftwareAuthenticator, factor: str | None) -> tuple[dict[str, Any], str]:
+    """An OPTIONAL-MFA pool (e-mail codes) and a user with a passkey and e-mail MFA turned on;
+    ``factor`` is WebAuthnConfiguration.FactorConfiguration (None: left out)."""
+    pool = passkey_pool(server)
+    username = with_passkey(server, pool, make_user, authenticator)
+    webauthn = {"RelyingPartyId": RP_ID, **({"FactorConfiguration": factor} if factor else {})}
+    server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], MfaConfiguration="OPTIONAL",
+                                          EmailMfaConfiguration=EMAIL_MFA, WebAuthnConfiguration=webauthn)
+    server.admin.admin_set_user_mfa_preference(UserPoolId=pool["pool_id"], Username=username,
+                                               EmailMfaSettings={"Enabled": True})
+    return pool, username
+
+
+def test_factor_configuration_is_set_and_read_back(server):
+    pool = passkey_pool(server)
+    config = {"RelyingPartyId": RP_ID, "UserVerification": "required", "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"}
+    out = server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], WebAuthnConfiguration=config)
+    assert out["WebAuthnConfiguration"] == config
+    assert server.admin.get_user_pool_mfa_config(UserPoolId=pool["pool_id"])["WebAuthnConfiguration"] == config
+    single = {**config, "FactorConfiguration": "SINGLE_FACTOR"}
+    server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], WebAuthnConfiguration=single)
+    assert server.admin.get_user_pool_mfa_config(UserPoolId=pool["pool_id"])["WebAuthnConfiguration"] == single
+
+
+def test_passkeys_as_mfa_need_the_essentials_tier(server):
+    lite = create_pool(server, UserPoolTier="LITE")
+    before = state(server)
+    with pytest.raises(server.admin.exceptions.FeatureUnavailableInTierException):
+        server.admin.set_user_pool_mfa_config(UserPoolId=lite["pool_id"], WebAuthnConfiguration={
+            "RelyingPartyId": RP_ID, "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"})
+    assert state(server) == before
+
+
+def test_a_verified_passkey_satisfies_mfa(server, make_user, authenticator):
+    pool, username = mfa_pool(server, make_user, authenticator, "MULTI_FACTOR_WITH_USER_VERIFICATION")
+    offer = server.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_AUTH", AuthParameters={"USERNAME": username})
+    assert offer["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP", "WEB_AUTHN"]  # passwordless otherwise barred
+    step = server.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_AUTH",
+                                       AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+    assert step["ChallengeName"] == "WEB_AUTHN"
+    sent = len(server.outbox())
+    done = server.public.respond_to_auth_challenge(
+        ClientId=pool["client_id"], ChallengeName="WEB_AUTHN", Session=step["Session"],
+        ChallengeResponses={"USERNAME": username, "CREDENTIAL": json.dumps(authenticator.get(options_of(step)))},
+    )
+    assert claims(done["AuthenticationResult"]["AccessToken"])["username"] == username
+    assert "ChallengeName" not in done and len(server.outbox()) == sent  # no MFA code went out
+
+
+def test_an_unverified_passkey_goes_on_to_mfa(server, make_user, authenticator):
+    pool, username = mfa_pool(server, make_user, authenticator, "MULTI_FACTOR_WITH_USER_VERIFICATION")
+    step = server.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_AUTH",
+                                       AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+    authenticator.user_verified = False  # UserVerification "preferred": the authenticator may skip it
+    mfa_step = server.public.respond_to_auth_challenge(
+        ClientId=pool["client_id"], ChallengeName="WEB_AUTHN", Session=step["Session"],
+        ChallengeResponses={"USERNAME": username, "CREDENTIAL": json.dumps(authenticator.get(options_of(step)))},
+    )
+    assert mfa_step["ChallengeName"] == "EMAIL_OTP" and "AuthenticationResult" not in mfa_step
+    code = next(m["code"] for m in reversed(server.outbox()) if m["username"] == username)
+    done = server.public.respond_to_auth_challenge(
+        ClientId=pool["client_id"], ChallengeName="EMAIL_OTP", Session=mfa_step["Session"],
+        ChallengeResponses={"USERNAME": username, "EMAIL_OTP_CODE": str(code)},
+    )
+    assert claims(done["AuthenticationResult"]["AccessToken"])["username"] == username
+
+
+@pytest.mark.parametrize("factor", [None, "SINGLE_FACTOR"])
+def test_a_single_factor_passkey_is_barred_where_mfa_applies(server, make_user, authenticator, factor):
+    pool, username = mfa_pool(server, make_user, authenticator, factor)
+    step = server.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_AUTH",
+                                       AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
+    assert step["ChallengeName"] == "SELECT_CHALLENGE"
+    assert step["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
