@@ -11,6 +11,8 @@ challenge, origin, RP id hash, user verification, signature counter), never by h
 - ``UserVerification`` ``required`` makes the authenticator's UV flag mandatory at registration
   and sign-in; ``preferred`` (the default) asks for it;
 - passkeys are on when the pool's ``Policies.SignInPolicy.AllowedFirstAuthFactors`` has ``WEB_AUTHN``.
+- ``FactorConfiguration`` ``MULTI_FACTOR_WITH_USER_VERIFICATION`` makes a user-verified passkey
+  sign-in satisfy MFA (:func:`multi_factor`); ``SINGLE_FACTOR`` (the default) keeps it one factor.
 
 Challenges are kept only as their hash (:func:`challenge_hash`): the one a response carries in
 its clientDataJSON is hashed and compared in constant time before the library verifies the
