@@ -376,3 +376,24 @@ def test_a_single_factor_passkey_is_barred_where_mfa_applies(server, make_user, 
                                        AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": "WEB_AUTHN"})
     assert step["ChallengeName"] == "SELECT_CHALLENGE"
     assert step["AvailableChallenges"] == ["PASSWORD", "PASSWORD_SRP"]
+
+
+def test_in_an_mfa_required_pool_a_verified_passkey_signs_in_and_an_unverified_one_sets_up_mfa(
+    server, make_user, authenticator
+):
+    pool = passkey_pool(server)
+    username = with_passkey(server, pool, make_user, authenticator)
+    server.admin.set_user_pool_mfa_config(
+        UserPoolId=pool["pool_id"], MfaConfiguration="ON", SoftwareTokenMfaConfiguration={"Enabled": True},
+        WebAuthnConfiguration={"RelyingPartyId": RP_ID, "FactorConfiguration": "MULTI_FACTOR_WITH_USER_VERIFICATION"},
+    )
+    results = []
+    for verified in (True, False):
+        authenticator.user_verified = verified
+        step = challenge(server, pool, username)
+        results.append(server.public.respond_to_auth_challenge(
+            ClientId=pool["client_id"], ChallengeName="WEB_AUTHN", Session=step["Session"],
+            ChallengeResponses={"USERNAME": username, "CREDENTIAL": json.dumps(authenticator.get(options_of(step)))},
+        ))
+    assert claims(results[0]["AuthenticationResult"]["AccessToken"])["username"] == username
+    assert results[1]["ChallengeName"] == "MFA_SETUP" and "AuthenticationResult" not in results[1]
