@@ -235,6 +235,17 @@ def unique(prefix: str = "user") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def unknown_offered(server: RunningServer, pool: dict[str, Any], wanted: set[str], *, tries: int = 200) -> str:
+    """A name the pool does not know whose USER_AUTH offer (its stand-in's, drawn from a keyed
+    hash of the name, which a test cannot compute) has every factor in ``wanted``, found by asking."""
+    for _ in range(tries):
+        name = unique("ghost")
+        body = {"ClientId": pool["client_id"], "AuthFlow": "USER_AUTH", "AuthParameters": {"USERNAME": name}}
+        if wanted <= set(ok(server, "InitiateAuth", body)["AvailableChallenges"]):
+            return name
+    raise AssertionError(f"no unknown name was offered {sorted(wanted)} in {tries} tries")
+
+
 # ------------------------------------------------------------------ the database (test setup only)
 
 

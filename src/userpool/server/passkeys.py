@@ -11,6 +11,8 @@ challenge, origin, RP id hash, user verification, signature counter), never by h
 - ``UserVerification`` ``required`` makes the authenticator's UV flag mandatory at registration
   and sign-in; ``preferred`` (the default) asks for it;
 - passkeys are on when the pool's ``Policies.SignInPolicy.AllowedFirstAuthFactors`` has ``WEB_AUTHN``.
+- ``FactorConfiguration`` ``MULTI_FACTOR_WITH_USER_VERIFICATION`` makes a user-verified passkey
+  sign-in satisfy MFA (:func:`multi_factor`); ``SINGLE_FACTOR`` (the default) keeps it one factor.
 
 Challenges are kept only as their hash (:func:`challenge_hash`): the one a response carries in
 its clientDataJSON is hashed and compared in constant time before the library verifies the
@@ -20,6 +22,7 @@ credential list) and ``signin/challenges/web_authn.py`` (sign-in) are its two ca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -29,10 +32,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import webauthn
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from webauthn.helpers import (
     bytes_to_base64url,
+    encode_cbor,
     parse_attestation_object,
     parse_authentication_credential_json,
     parse_authenticator_data,
@@ -65,6 +70,7 @@ TIMEOUT_SECONDS = 180
 #: Cognito's limit of passkeys per user.
 MAX_CREDENTIALS = 20
 _PREFIX_DOMAIN = "{prefix}.auth.{region}.amazoncognito.com"
+MULTI_FACTOR = "MULTI_FACTOR_WITH_USER_VERIFICATION"
 
 
 @dataclass(frozen=True)
@@ -87,15 +93,23 @@ def enabled(pool: UserPool) -> bool:
 _HOST = re.compile(r"(?=.{1,127}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
-def check_configuration(config: dict[str, Any]) -> None:
+def check_configuration(config: dict[str, Any], tier: str) -> None:
     """SetUserPoolMfaConfig's WebAuthnConfiguration: the RP id is a bare host name (no scheme,
-    port or path). Passkeys as MFA (``MULTI_FACTOR_WITH_USER_VERIFICATION``) are not served here,
-    so that setting is refused rather than stored and ignored."""
+    port or path); passkeys as MFA need the ESSENTIALS tier or higher, as in Cognito."""
     rp_id = config.get("RelyingPartyId")
     if rp_id is not None and not _HOST.fullmatch(rp_id.lower()):
         raise errors.InvalidParameter(f"RelyingPartyId must be a host name such as example.com, not {rp_id!r}.")
-    if config.get("FactorConfiguration") == "MULTI_FACTOR_WITH_USER_VERIFICATION":
-        raise errors.InvalidParameter("Passkeys as multi-factor authentication are not supported by this server.")
+    if config.get("FactorConfiguration") == MULTI_FACTOR and tier == "LITE":
+        raise errors.FeatureUnavailableInTier("Passkeys as multi-factor authentication require the ESSENTIALS or PLUS tier.")
+
+
+def multi_factor(pool: UserPool) -> bool:
+    """``WebAuthnConfiguration.FactorConfiguration`` is ``MULTI_FACTOR_WITH_USER_VERIFICATION``:
+    a passkey sign-in with user verification (something the user has, unlocked by something
+    they know or are) satisfies MFA, so passkeys are offered where MFA applies and no MFA
+    challenge follows a verified assertion. ``SINGLE_FACTOR`` (the default): a passkey is one
+    factor, barred as a first factor where MFA applies, like the one-time codes."""
+    return (pool.config.get("WebAuthnConfiguration") or {}).get("FactorConfiguration") == MULTI_FACTOR
 
 
 def relying_party(db: Session, pool: UserPool) -> RelyingParty:
@@ -250,16 +264,28 @@ def parse_assertion(credential_json: str | None) -> AuthenticationCredential:
         raise errors.InvalidParameter("CREDENTIAL is not a valid PublicKeyCredential (navigator.credentials.get).") from None
 
 
-def verify_assertion(
-    rp: RelyingParty, stored_hash: str, credential: AuthenticationCredential, stored: WebAuthnCredential
-) -> int:
-    """The checks of a passkey sign-in; returns the new signature count to store. The counter
-    must grow (unless the authenticator keeps none: 0 and 0), so a cloned key shows.
-    RespondToAuthChallenge has no WebAuthn* errors: a wrong origin or RP id is NotAuthorized."""
+@dataclass(frozen=True)
+class Assertion:
+    sign_count: int  # the new counter to store
+    user_verified: bool  # the authenticator's UV flag
+
+
+def check_authenticator_data(credential: AuthenticationCredential) -> None:
+    """A malformed authenticatorData is InvalidParameter, whoever the assertion claims to be."""
     try:
-        auth_data = parse_authenticator_data(credential.response.authenticator_data)
+        parse_authenticator_data(credential.response.authenticator_data)
     except (WebAuthnException, ValueError, TypeError):
         raise errors.InvalidParameter("The credential's authenticatorData is not valid.") from None
+
+
+def verify_assertion(
+    rp: RelyingParty, stored_hash: str, credential: AuthenticationCredential, public_key: bytes, sign_count: int
+) -> Assertion:
+    """The checks of a passkey sign-in against a stored key and counter. The counter must grow
+    (unless the authenticator keeps none: 0 and 0), so a cloned key shows. RespondToAuthChallenge
+    has no WebAuthn* errors: a wrong origin or RP id is NotAuthorized."""
+    check_authenticator_data(credential)
+    auth_data = parse_authenticator_data(credential.response.authenticator_data)
     try:
         client_data = _client_data(credential.response.client_data_json, stored_hash, rp.id, errors.NotAuthorized)
         _check_rp_id_hash(auth_data.rp_id_hash, rp.id)
@@ -271,13 +297,22 @@ def verify_assertion(
             expected_challenge=client_data.challenge,
             expected_rp_id=rp.id,
             expected_origin=client_data.origin,
-            credential_public_key=stored.public_key,
-            credential_current_sign_count=stored.sign_count,
+            credential_public_key=public_key,
+            credential_current_sign_count=sign_count,
             require_user_verification=rp.require_user_verification,
         )
     except WebAuthnException as exc:
         raise errors.NotAuthorized(f"The passkey assertion could not be verified: {exc}") from None
-    return int(verified.new_sign_count)
+    return Assertion(sign_count=int(verified.new_sign_count), user_verified=bool(verified.user_verified))
+
+
+@functools.cache
+def stand_in_public_key() -> bytes:
+    """A COSE P-256 public key whose private half exists nowhere (made in memory, never kept):
+    what an assertion is verified against when it names no passkey of the user signing in, so
+    that it fails by the very checks, in the very order, a real passkey's forged assertion does."""
+    numbers = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    return bytes(encode_cbor({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}))
 
 
 def user_credentials(db: Session, pool_id: str, user_sub: str) -> list[WebAuthnCredential]:

@@ -35,7 +35,7 @@ def set_user_pool_mfa_config(ctx: Context, req: dict[str, Any]) -> dict[str, Any
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
     config = dict(pool.config)
     if "WebAuthnConfiguration" in req:
-        passkeys.check_configuration(req["WebAuthnConfiguration"])
+        passkeys.check_configuration(req["WebAuthnConfiguration"], str(pool.config.get("UserPoolTier") or "ESSENTIALS"))
     for key in _CONFIG_KEYS:
         if key in req:
             config[key] = copy.deepcopy(req[key])

@@ -18,7 +18,7 @@ from userpool.server.signin.caller import Caller
 def issue(
     ctx: Context, pool: UserPool, client: AppClient, user: User | None, username: str, caller: Caller
 ) -> dict[str, Any]:
-    choices = first_factors.offered(ctx, pool, user)
+    choices = first_factors.offered(ctx, pool, user, username)
     if not choices:
         raise errors.NotAuthorized("No sign-in method is available for this user.")
     session = pipeline.open_challenge(ctx, client, user, username, names.SELECT_CHALLENGE, caller, {"choices": choices})

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import challenge_sessions, errors, messages, triggers, users
+from userpool.server import challenge_sessions, errors, messages, pools, triggers, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import first_factors, names, pipeline
@@ -35,15 +35,27 @@ def user_auth(
     preferred = params.get("PREFERRED_CHALLENGE")
     if preferred:
         first_factors.check_allowed(pool, preferred)
-    if preferred == names.PASSWORD and users.find_user(ctx.db, pool, username) is None:
+    if preferred == names.PASSWORD and users.find_user(ctx.db, pool, username) is None and _password_decides(
+        ctx, pool, client, username
+    ):
         # a name the pool does not know yet: USER_PASSWORD_AUTH's own lookup decides, with the
         # UserMigration trigger (and PreventUserExistenceErrors) in it
         return first_factors.start(ctx, pool, client, preferred, None, username, params, caller)
     user = pipeline.find_user(ctx, pool, client, username)
     caller.check_secret_hash(ctx, client, params.get("SECRET_HASH"), username, *([user.username] if user else []))
-    if preferred and preferred in first_factors.offered(ctx, pool, user):
+    if preferred and preferred in first_factors.offered(ctx, pool, user, username):
         return first_factors.start(ctx, pool, client, preferred, user, username, params, caller)
     return select_challenge.issue(ctx, pool, client, user, username, caller)
+
+
+def _password_decides(ctx: Context, pool: UserPool, client: AppClient, username: str) -> bool:
+    """Whether PASSWORD for an unknown name goes to USER_PASSWORD_AUTH's lookup: always without
+    PreventUserExistenceErrors (UserNotFoundException, or the UserMigration trigger); with it,
+    when the name's stand-in has a password, else the name is answered as a passwordless user is
+    (SELECT_CHALLENGE)."""
+    if not pools.prevent_user_existence_errors(client):
+        return True
+    return names.PASSWORD in first_factors.offered(ctx, pool, None, username)
 
 
 def after_sign_up(
