@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import PASSWORD, RunningServer, create_pool
-from tests.server.helpers import claims, unique, user_column, user_id
+from tests.server.helpers import claims, rejected, rejected_recording, unique, user_column, user_id
 
 SMS_CONFIG = {
     "SmsAuthenticationMessage": "Your sign-in code is {####}",
@@ -131,20 +131,29 @@ def test_totp_setup_with_an_access_token_then_a_totp_sign_in(server, make_user, 
 
 
 def test_a_totp_code_is_accepted_once(server, make_user, sign_in):
+    """Cognito refuses a TOTP code of a 30-second step already spent with ExpiredCodeException
+    "Your software token has already been used once." (quoted by aws-amplify/amplify-swift's MFA
+    integration tests, MFASignInTests.swift, which wait 30 s after VerifySoftwareToken to avoid it,
+    and matched on by apps' handlers); a code that is simply wrong or long gone stays
+    CodeMismatchException. Both count toward the lockout and keep the session for another try."""
     pool = mfa_pool(server)
     username = make_user(pool)
     secret = set_up_totp(server, pool, username, sign_in)  # used this step's code
     first = start(server, pool, username)
-    with pytest.raises(ClientError) as exc:  # the code VerifySoftwareToken took
-        answer(server, pool, first, username, SOFTWARE_TOKEN_MFA_CODE=code(secret))
-    assert error(exc)[0] == "CodeMismatchException"
+    # the code VerifySoftwareToken took: refused, counted, the session kept (users, auth_sessions)
+    body = {"ClientId": pool["client_id"], "ChallengeName": "SOFTWARE_TOKEN_MFA", "Session": first["Session"],
+            "ChallengeResponses": {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code(secret)}}
+    rejected_recording(server, "RespondToAuthChallenge", body, "ExpiredCodeException", tables={"users", "auth_sessions"},
+                       message="^Your software token has already been used once\\.$")
+    assert user_column(server, pool["pool_id"], username, "failed_attempts") == 1
     # legacy clients send the TOTP code under both names
     answer(server, pool, first, username, SOFTWARE_TOKEN_MFA_CODE=code(secret, 1), SMS_MFA_CODE=code(secret, 1))
     again = start(server, pool, username)
-    for reused in (code(secret, 1), code(secret), code(secret, -3)):  # replayed, older, long expired
+    for reused, refusal in ((code(secret, 1), "ExpiredCodeException"), (code(secret), "ExpiredCodeException"),
+                            (code(secret, -3), "CodeMismatchException")):  # replayed, older, long expired
         with pytest.raises(ClientError) as exc:
             answer(server, pool, again, username, SOFTWARE_TOKEN_MFA_CODE=reused)
-        assert error(exc)[0] == "CodeMismatchException"
+        assert error(exc)[0] == refusal
     with pytest.raises(ClientError) as exc:  # three wrong codes end the session
         answer(server, pool, again, username, SOFTWARE_TOKEN_MFA_CODE=code(secret, 1))
     assert error(exc) == ("NotAuthorizedException", "Invalid session for the user.")
@@ -176,6 +185,36 @@ def test_mfa_required_walks_totp_setup_with_the_challenge_session(server, make_u
     assert step["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
     assert step["ChallengeParameters"]["FRIENDLY_DEVICE_NAME"] == "phone"
     assert "AccessToken" in answer(server, pool, step, username, SOFTWARE_TOKEN_MFA_CODE=code(secret, 1))["AuthenticationResult"]
+
+
+def test_mfa_setup_turns_the_totp_on_at_verify_software_token(server, make_user):
+    """Cognito registers the authenticator, enabled and preferred, when VerifySoftwareToken answers
+    SUCCESS inside MFA_SETUP (issue 15, item 5): a new sign-in that never answered MFA_SETUP is asked
+    SOFTWARE_TOKEN_MFA, not MFA_SETUP again. The verify Session still completes the first sign-in.
+    A wrong first code (EnableSoftwareTokenMFAException) registers nothing."""
+    pool = mfa_pool(server, "ON")
+    username = make_user(pool)
+    step = start(server, pool, username)
+    assert step["ChallengeName"] == "MFA_SETUP"
+    associated = server.public.associate_software_token(Session=step["Session"])
+    secret = associated["SecretCode"]
+    rejected(server, "VerifySoftwareToken", {"Session": associated["Session"], "UserCode": code(secret, 5)},
+             "EnableSoftwareTokenMFAException")
+    assert start(server, pool, username)["ChallengeName"] == "MFA_SETUP"  # nothing registered
+    assert "UserMFASettingList" not in server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)
+    verified = server.public.verify_software_token(Session=associated["Session"], UserCode=code(secret))
+    assert verified["Status"] == "SUCCESS"
+
+    user = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)
+    assert user["UserMFASettingList"] == ["SOFTWARE_TOKEN_MFA"] and user["PreferredMfaSetting"] == "SOFTWARE_TOKEN_MFA"
+    again = start(server, pool, username)  # the app dropped the setup sign-in and starts over
+    assert again["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+    done = server.public.respond_to_auth_challenge(
+        ClientId=pool["client_id"], ChallengeName="MFA_SETUP", Session=verified["Session"], ChallengeResponses={"USERNAME": username}
+    )
+    assert claims(done["AuthenticationResult"]["AccessToken"])["username"] == username
+    assert "AccessToken" in answer(server, pool, again, username, SOFTWARE_TOKEN_MFA_CODE=code(secret, 1))["AuthenticationResult"]
 
 
 # ------------------------------------------------------------------ SMS and e-mail codes

@@ -170,6 +170,16 @@ def totp_step(secret: str, code: str, now: float, after: int | None = None) -> i
     return None
 
 
+def totp_reused(secret: str, code: str, now: float, last: int | None) -> bool:
+    """Whether ``code`` is right for a step still in the window but already spent (at or
+    before ``last``, the step last accepted): Cognito answers that with its own error."""
+    if last is None or not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
+        return False
+    totp = pyotp.TOTP(secret)
+    current = int(now // TOTP_STEP_SECONDS)
+    return any(hmac.compare_digest(totp.generate_otp(step), code) for step in (current - 1, current, current + 1) if step <= last)
+
+
 def activate_totp(ctx: Context, user: User, secret: str, step: int | None, device: str | None) -> None:
     """Make ``secret`` the user's TOTP seed (replacing any earlier one), verified."""
     user.totp_secret_sealed = seal_secret(ctx, user, secret)

@@ -92,7 +92,8 @@ def associate_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any
 def verify_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     """Check a first code from the authenticator; the seed becomes the user's TOTP seed
     (replacing any earlier one). A wrong code is ``EnableSoftwareTokenMFAException`` and may
-    be retried with the same Session."""
+    be retried with the same Session. Inside MFA_SETUP (Session) the TOTP is also turned on
+    and preferred at once, as Cognito does; the returned Session then completes the sign-in."""
     _one_of(req)
     code = req["UserCode"]
     device = req.get("FriendlyDeviceName") or None
@@ -116,7 +117,13 @@ def verify_software_token(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     step = mfa.totp_step(totp["secret"], code, ctx.now)
     if step is None:
         raise errors.EnableSoftwareTokenMFA("Code mismatch")  # rolled back: the Session stays valid
-    state = {**pending.state, "totp": {**totp, "verified": True, "step": step, "device": device}}
+    # Cognito registers the authenticator here, not at the MFA_SETUP answer: a sign-in that
+    # never answers MFA_SETUP is asked SOFTWARE_TOKEN_MFA next time, not MFA_SETUP again.
+    mfa.activate_totp(ctx, user, totp["secret"], step, device)
+    mfa.enable(user, mfa.SOFTWARE_TOKEN_MFA)
+    users.touch(ctx, user)
+    audit.event("verify_software_token", pool=user.pool_id, user=user.sub, during="mfa_setup")
+    state = {**pending.state, "totp": {"verified": True}}
     session = challenge_sessions.open_session(ctx, client, user, user.username, MFA_SETUP, state)
     return {"Status": "SUCCESS", "Session": session}
 

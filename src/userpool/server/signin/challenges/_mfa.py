@@ -48,15 +48,19 @@ def source(pending: Pending) -> str:
     return str(pending.state.get("source") or names.TOKENS_AUTHENTICATION)
 
 
-def wrong_code(ctx: Context, pool: UserPool, client: AppClient, user: User, pending: Pending) -> NoReturn:
-    """Count the failure (lockout), keep the session for another try while tries remain."""
+def wrong_code(
+    ctx: Context, pool: UserPool, client: AppClient, user: User, pending: Pending, refusal: errors.CognitoError | None = None
+) -> NoReturn:
+    """Count the failure (lockout), keep the session for another try while tries remain;
+    ``refusal`` is the error to answer with (made with ``persist=True``; a wrong code's
+    ``CodeMismatchException`` by default)."""
     lockout.record_failure(user, ctx.now)
     attempts = int(pending.state.get("attempts", 0)) + 1
     if attempts < mfa.MAX_ANSWERS:
         challenge_sessions.keep(ctx, pending, {**pending.state, "attempts": attempts})
     audit.event("sign_in_failure", pool=pool.id, client=client.id, user=user.sub, reason="bad_mfa_code",
                 challenge=pending.row.challenge, ip=ctx.source_ip)
-    raise errors.CodeMismatch(messages.WRONG_CODE, persist=True)
+    raise refusal or errors.CodeMismatch(messages.WRONG_CODE, persist=True)
 
 
 def answer_code(

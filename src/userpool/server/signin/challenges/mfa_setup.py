@@ -1,7 +1,8 @@
 """MFA_SETUP: the pool requires MFA and the user has no usable method (``MFAS_CAN_SETUP``).
 
 TOTP is set up inside the challenge with AssociateSoftwareToken and VerifySoftwareToken
-(``ops/mfa.py``), which pass the Session along; the answer then turns it on. E-mail MFA is
+(``ops/mfa.py``), which pass the Session along; VerifySoftwareToken registers and turns it
+on (as Cognito does), and the answer with its Session completes the sign-in. E-mail MFA is
 set up by answering with ``EMAIL``: a code goes there (EMAIL_OTP), and its answer completes it.
 """
 
@@ -11,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from userpool.server import audit, errors, mfa, users
+from userpool.server import audit, errors, mfa
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -47,8 +48,6 @@ def answer(
         raise errors.SoftwareTokenMFANotFound(
             "Software token MFA is not set up: call AssociateSoftwareToken and VerifySoftwareToken with this Session first."
         )
-    mfa.activate_totp(ctx, user, totp["secret"], totp.get("step"), totp.get("device"))
-    mfa.enable(user, mfa.SOFTWARE_TOKEN_MFA)
-    users.touch(ctx, user)
+    # VerifySoftwareToken already registered and turned on the TOTP (ops/mfa.py); this answer only ends the sign-in
     audit.event("mfa_setup", pool=pool.id, user=user.sub, method=mfa.SOFTWARE_TOKEN_MFA)
     return pipeline.issue_tokens(ctx, pool, client, user, caller, _mfa.source(pending))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import errors, lockout, mfa
+from userpool.server import errors, lockout, messages, mfa
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -36,7 +36,13 @@ def answer(
     secret = mfa.active_secret(ctx, user)
     if secret is None:
         raise errors.SoftwareTokenMFANotFound("Software token MFA has not been set up for the user.", persist=True)
-    step = mfa.totp_step(secret, code, ctx.now, after=mfa.settings(user).get("TotpLastStep"))
+    last = mfa.settings(user).get("TotpLastStep")
+    step = mfa.totp_step(secret, code, ctx.now, after=last)
+    if step is None and mfa.totp_reused(secret, code, ctx.now, last):
+        # Cognito: ExpiredCodeException "Your software token has already been used once." for a
+        # code of a step already spent (by VerifySoftwareToken or an earlier sign-in); counted
+        # like a wrong code, the session kept for a fresh one
+        _mfa.wrong_code(ctx, pool, client, user, pending, errors.ExpiredCode(messages.TOTP_ALREADY_USED, persist=True))
     if step is None:
         _mfa.wrong_code(ctx, pool, client, user, pending)
     mfa.save(user, TotpLastStep=step)
