@@ -256,6 +256,37 @@ def test_admin_reset_of_an_unconfirmed_user_is_refused(server, pool):
     rejected(server, "AdminResetUserPassword", {"UserPoolId": pool["pool_id"], "Username": username}, "NotAuthorizedException")
 
 
+def test_admin_reset_of_a_user_on_a_temporary_password_is_refused(server, pool):
+    """Cognito answers NotAuthorizedException "User password cannot be reset in the current state."
+    for a user in FORCE_CHANGE_PASSWORD, even with a verified e-mail to send a code to (reported
+    against Cognito in RunaVault/RunaVault#15 for a user who never set a first password). The user
+    keeps its temporary password and status."""
+    username = unique()
+    server.admin.admin_create_user(
+        UserPoolId=pool["pool_id"], Username=username, TemporaryPassword=PASSWORD, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}, {"Name": "email_verified", "Value": "true"}],
+    )
+    rejected(server, "AdminResetUserPassword", {"UserPoolId": pool["pool_id"], "Username": username}, "NotAuthorizedException",
+             message="^User password cannot be reset in the current state\\.$")
+    assert status(server, pool, username) == "FORCE_CHANGE_PASSWORD"
+    assert ok(server, "InitiateAuth", password_auth(pool, username))["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
+def test_forgot_password_in_an_admin_only_recovery_pool_is_refused(server, make_user):
+    """AccountRecoverySetting ``admin_only``: users cannot reset their own password ("the administrator
+    does not want the user to recover their account themselves", Cognito developer guide, Recovering
+    user accounts); ForgotPassword answers NotAuthorizedException "Contact administrator to reset
+    password." as moto does (moto/cognitoidp/models.py), for a verified user and an unknown name alike,
+    and sends nothing."""
+    pool = create_pool(server, AccountRecoverySetting={"RecoveryMechanisms": [{"Name": "admin_only", "Priority": 1}]},
+                       client_args={"PreventUserExistenceErrors": "ENABLED"})
+    username = make_user(pool)
+    for name in (username, unique("ghost")):
+        rejected(server, "ForgotPassword", forgot(pool, name), "NotAuthorizedException",
+                 message="^Contact administrator to reset password\\.$")
+    assert outbox_for(server, pool["pool_id"], username) == []
+
+
 def test_admin_reset_without_a_verified_address_is_refused(server, pool, make_user):
     username = make_user(pool, attributes={"email_verified": "false"})
     rejected(server, "AdminResetUserPassword", {"UserPoolId": pool["pool_id"], "Username": username}, "InvalidParameterException")

@@ -24,6 +24,7 @@ from userpool.server.db import User, UserPool
 from userpool.server.ops.signup import simulated_delivery
 
 _NO_RECOVERY = "Cannot reset password for the user as there is no registered/verified email or phone_number"
+_ADMIN_ONLY = "Contact administrator to reset password."  # NotAuthorizedException for admin_only, as moto answers
 
 
 def _send_reset_code(ctx: Context, pool: UserPool, user: User, kind: str) -> dict[str, Any]:
@@ -34,9 +35,17 @@ def _send_reset_code(ctx: Context, pool: UserPool, user: User, kind: str) -> dic
     return codes.send(ctx, pool, user, kind, attribute, code)
 
 
+def _admin_only(pool: UserPool) -> bool:
+    """AccountRecoverySetting ``admin_only``: users may not reset their own password."""
+    mechanisms = (pool.config.get("AccountRecoverySetting") or {}).get("RecoveryMechanisms") or []
+    return any(m.get("Name") == "admin_only" for m in mechanisms)
+
+
 def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client, pool = resolve.public_client(ctx, req["ClientId"])
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
+    if _admin_only(pool):  # the pool's rule, known user or not: nothing to tell them apart by
+        raise errors.NotAuthorized(_ADMIN_ONLY)
     user = users.find_user(ctx.db, pool, req["Username"]) or user_migration.on_forgot_password(ctx, pool, client, req["Username"])
     if user is None:
         if pools.prevent_user_existence_errors(client):
@@ -111,7 +120,10 @@ def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
 
 def admin_reset_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool, user = resolve.admin_user(ctx, req)
-    if user.status == users.UNCONFIRMED:
+    # Cognito refuses a user who never set a password of their own (not confirmed, or still on
+    # the temporary one: AdminCreateUser's invitation or AdminSetUserPassword without Permanent)
+    # before it looks for a recovery channel
+    if user.status in (users.UNCONFIRMED, users.FORCE_CHANGE_PASSWORD):
         raise errors.NotAuthorized("User password cannot be reset in the current state.")
     _send_reset_code(ctx, pool, user, "ADMIN_RESET_PASSWORD")
     user.status = users.RESET_REQUIRED
