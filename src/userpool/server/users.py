@@ -245,11 +245,12 @@ def check_alias_unique(ctx: Context, pool: UserPool, user: User, force: bool = F
         # return it first and hide the other one
         other = _by_attribute(ctx.db, pool, name, value, verified_only=name not in pools.username_attributes(pool), exclude=user.id)
         if other is not None and other.id != user.id:
+            if name in pools.username_attributes(pool) and user.id is None:
+                raise errors.UsernameExists(messages.EMAIL_TAKEN if name == "email" else f"An account with the given {name} already exists.")
             if name in pools.username_attributes(pool):
-                taken = errors.UsernameExists if user.id is None else errors.AliasExists
-                raise taken(f"An account with the {'email' if name == 'email' else 'phone number'} already exists.")
+                raise errors.AliasExists(messages.EMAIL_ALIAS_TAKEN if name == "email" else "An account with the phone number already exists.")
             if not force:
-                raise errors.AliasExists("An account with the given email already exists." if name == "email" else f"An account with the given {name} already exists.")
+                raise errors.AliasExists(messages.EMAIL_ALIAS_TAKEN if name == "email" else f"An account with the given {name} already exists.")
             if VERIFIED_FLAG.get(name):
                 put_attribute(other, VERIFIED_FLAG[name], "false")
             else:

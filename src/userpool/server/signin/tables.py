@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from userpool.server import errors
+from userpool.server import errors, messages
 from userpool.server.context import Context
 from userpool.server.db import AppClient, UserPool
 from userpool.server.signin import names
@@ -73,7 +73,8 @@ def initiate(
 ) -> dict[str, Any]:
     handler = (ADMIN_FLOWS if admin else FLOWS).get(flow)
     if handler is None:
-        raise errors.InvalidParameter(f"Initiate Auth method not supported: {flow}")
+        # Cognito's words, with no flow named: USER_PASSWORD_AUTH to AdminInitiateAuth, ADMIN_* to InitiateAuth
+        raise errors.InvalidParameter(messages.AUTH_FLOW_NOT_SUPPORTED)
     ctx.device_key = _device_key(params)
     if flow in SESSION_FLOWS:
         return SESSION_FLOWS[flow](ctx, pool, client, params, caller, session)
