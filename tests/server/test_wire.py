@@ -11,7 +11,7 @@ import httpx
 import pytest
 from botocore.config import Config
 
-from tests.conftest import create_pool
+from tests.conftest import REGION, create_pool
 from tests.server.helpers import (
     CONTENT_TYPE,
     PASSWORD,
@@ -289,6 +289,39 @@ def test_any_region_signs_and_a_new_pool_takes_the_signature_region(server):
     assert created["Id"].startswith("eu-west-2_")
     assert created["Arn"] == f"arn:aws:cognito-idp:eu-west-2:123456789012:userpool/{created['Id']}"
     assert admin.describe_user_pool(UserPoolId=created["Id"])["UserPool"]["Name"] == "eu"
+
+
+def test_pools_belong_to_the_region_the_caller_signed_for(server, pool):
+    """Cognito's endpoints are regional. ListUserPools lists the pools of the region it was signed
+    for; a pool operation signed for another region than the pool id's answers ResourceNotFoundException
+    "User pool <id> does not exist." (aws/aws-sdk-go#2436: `aws cognito-idp list-users --user-pool-id
+    us-east-1_...` with another default region). Nothing changes on the refused call."""
+    key, secret = server.credentials()
+    west = boto3.client(
+        "cognito-idp", region_name="us-west-2", endpoint_url=server.url, aws_access_key_id=key, aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
+    created = west.create_user_pool(PoolName="west")["UserPool"]["Id"]
+    assert created.startswith("us-west-2_")
+
+    def listed(client) -> set[str]:
+        ids, token = set(), None
+        while True:
+            page = client.list_user_pools(MaxResults=60, **({"NextToken": token} if token else {}))
+            ids |= {p["Id"] for p in page["UserPools"]}
+            if not (token := page.get("NextToken")):
+                return ids
+
+    west_ids, east_ids = listed(west), listed(server.admin)
+    assert created in west_ids and pool["pool_id"] not in west_ids and all(i.startswith("us-west-2_") for i in west_ids)
+    assert pool["pool_id"] in east_ids and created not in east_ids and all(i.startswith(f"{REGION}_") for i in east_ids)
+
+    rejected(server, "DescribeUserPool", {"UserPoolId": created}, "ResourceNotFoundException",
+             message=f"^User pool {created} does not exist\\.$")  # signed for us-east-1
+    rejected(server, "DeleteUserPool", {"UserPoolId": pool["pool_id"]}, "ResourceNotFoundException",
+             message=f"^User pool {pool['pool_id']} does not exist\\.$", region="us-west-2")
+    assert west.describe_user_pool(UserPoolId=created)["UserPool"]["Name"] == "west"
+    west.delete_user_pool(UserPoolId=created)
 
 
 def test_public_operations_need_no_signature_but_accept_one(server, pool):

@@ -23,7 +23,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from userpool.server import enumeration, errors, health, keys, metrics, ratelimit, sigv4, wire
+from userpool.server import enumeration, errors, health, keys, messages, metrics, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
 from userpool.server.db import UserPool
@@ -35,15 +35,26 @@ log = logging.getLogger("userpool.server")
 _RETRIES = 5
 
 
-def execute(state: ServerState, handler: Handler, req: dict[str, Any], source_ip: str, region: str) -> dict[str, Any]:
-    """Run one operation in one transaction (retried when the database reports a conflict)."""
+def _check_region(params: dict[str, Any], region: str) -> None:
+    """A pool lives in the region its id names (``<region>_<suffix>``); Cognito's endpoint for
+    another region does not know it: ``ResourceNotFoundException``, as for a pool that never was."""
+    pool_id = params.get("UserPoolId")
+    if isinstance(pool_id, str) and pool_id.split("_", 1)[0] != region:
+        raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(pool_id))
+
+
+def execute(
+    state: ServerState, handler: Handler, req: dict[str, Any], source_ip: str, region: str, *, signed: bool = False
+) -> dict[str, Any]:
+    """Run one operation in one transaction (retried when the database reports a conflict);
+    ``signed``: ``region`` is the one the caller signed for (``Context.endpoint_region``)."""
     for attempt in range(_RETRIES):
         failure: errors.CognitoError | None = None
         try:
             with state.database.transaction() as session:
                 ctx = Context(
                     state=state, db=session, now=time.time(), source_ip=source_ip, region=region,
-                    client_metadata=dict(req.get("ClientMetadata") or {}),
+                    endpoint_region=region if signed else None, client_metadata=dict(req.get("ClientMetadata") or {}),
                 )
                 try:
                     return handler(ctx, req)
@@ -116,7 +127,8 @@ class Api:
         if content_type not in (wire.CONTENT_TYPE, "application/x-amz-json-1.0", "application/json"):
             raise errors.Serialization(f"Unsupported content type: {content_type or 'none'}")
         region = self.state.config.region
-        if not wire.is_public(op):
+        signed = not wire.is_public(op)
+        if signed:
             _, region = sigv4.verify(
                 request.method, str(request.url), {k.lower(): v for k, v in request.headers.items()}, body,
                 self.state.admin_credentials, time.time(),
@@ -125,21 +137,25 @@ class Api:
         if handler is None:
             raise errors.UnsupportedOperation(f"{name} is not supported by this server.")
         params = wire.validate(op, wire.parse_body(body))
+        if signed:
+            _check_region(params, region)
         source_ip = request.client.host if request.client else "unknown"
         started = time.perf_counter()
         try:
-            result = await run_in_threadpool(self._execute, name, handler, params, source_ip, region)
+            result = await run_in_threadpool(self._execute, name, handler, params, source_ip, region, signed)
         finally:
             await enumeration.pad_response(name, started)  # known and unknown users alike (enumeration.py)
         return _json(wire.to_wire(result))
 
-    def _execute(self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str) -> dict[str, Any]:
+    def _execute(
+        self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str, signed: bool
+    ) -> dict[str, Any]:
         self.limiter.check(name, params, source_ip)  # TooManyRequestsException before any work
         if not metrics.is_refresh(name, params):
-            return execute(self.state, handler, params, source_ip, region)
+            return execute(self.state, handler, params, source_ip, region, signed=signed)
         ok = False
         try:
-            result = execute(self.state, handler, params, source_ip, region)
+            result = execute(self.state, handler, params, source_ip, region, signed=signed)
             ok = True
             return result
         finally:

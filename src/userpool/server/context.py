@@ -34,6 +34,9 @@ class Context:
     now: float
     source_ip: str = "127.0.0.1"
     region: str = "us-east-1"  # from the SigV4 scope when signed, else the server's
+    # the region a signed wire call was signed for: as at Cognito's regional endpoints, ListUserPools
+    # lists that region's pools only; None in-process (console, hosted pages), which see every region
+    endpoint_region: str | None = None
     client_metadata: dict[str, str] = field(default_factory=dict)  # the request's ClientMetadata, for triggers
     device_key: str | None = None  # the DEVICE_KEY a sign-in presents (signin/pipeline.py carries it across challenges)
 

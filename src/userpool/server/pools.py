@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool import srp
-from userpool.server import errors
+from userpool.server import errors, messages
 from userpool.server.context import Context
 from userpool.server.db import AppClient, UserPool
 from userpool.server.sealing import random_alnum, same
@@ -55,7 +55,7 @@ def pool_arn(ctx: Context, pool: UserPool) -> str:
 def get_pool(db: Session, pool_id: str) -> UserPool:
     pool = db.get(UserPool, pool_id)
     if pool is None:
-        raise errors.ResourceNotFound(f"User pool {pool_id} does not exist.")
+        raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(pool_id))
     return pool
 
 
@@ -82,7 +82,7 @@ def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPoo
         raise errors.ResourceNotFound(f"User pool client {client_id} does not exist.")
     client, pool = found
     if pool is None:
-        raise errors.ResourceNotFound(f"User pool {client.pool_id} does not exist.")
+        raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(client.pool_id))
     return client, pool
 
 

@@ -176,7 +176,10 @@ def delete_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_user_pools(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
-    rows, token = page(ctx.db, select(UserPool).order_by(UserPool.id), UserPool.id, req.get("NextToken"), req["MaxResults"])
+    listed = select(UserPool).order_by(UserPool.id)
+    if ctx.endpoint_region is not None:  # Cognito's endpoints are regional: a region's pools only
+        listed = listed.where(UserPool.region == ctx.endpoint_region)
+    rows, token = page(ctx.db, listed, UserPool.id, req.get("NextToken"), req["MaxResults"])
     items = [
         {
             "Id": p.id,
