@@ -67,7 +67,7 @@ async def endpoint(request_: Request) -> Response:
         if isinstance(outcome, federation.Plan):
             outcome = await federation.to_provider(request_, jar, outcome)
     except PageError as exc:
-        return error_page(exc.message, exc.status)
+        return error_page(exc.message, exc.status, params.get("lang"))
     except RedirectError as exc:
         return error_redirect(exc)
     return outcome
