@@ -46,7 +46,7 @@ def test_sign_in_with_redirect_through_the_hosted_page_in_chromium(server: Runni
     def app() -> None:
         try:
             outcome["result"] = client.sign_in_with_redirect()
-        except Exception as exc:  # handed to the main thread, which fails the test with it
+        except Exception as exc:  # noqa: BLE001 -- handed to the main thread, which fails the test with it
             outcome["error"] = exc
 
     waiting = threading.Thread(target=app, daemon=True)

@@ -153,7 +153,7 @@ def test_forgot_password_and_sign_up_keep_the_language(server: RunningServer, ma
     username = make_user(pool, attributes={"email": "jo@example.com", "email_verified": "true"})
     login = page_of(browser.authorize(pool, lang="ja"))
     forgot = page_of(browser.follow_to_app(browser.get("/forgotPassword?" + query_of(login))))
-    assert html_lang(forgot) == "ja" and "パスワードをお忘れですか？" in forgot.text
+    assert html_lang(forgot) == "ja" and i18n.catalog("ja")["forgot.heading"] in forgot.text
     reset = page_of(browser.follow_to_app(browser.submit(forgot.form, username=username)))
     assert html_lang(reset) == "ja" and "パスワードのリセット" in reset.text and "lang=ja" in reset.form.action
     signup = page_of(browser.follow_to_app(browser.get("/signup?" + query_of(login))))

@@ -22,8 +22,8 @@ from userpool.server import errors, pools
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User
 from userpool.server.hosted import signin
-from userpool.server.hosted.i18n import Text
 from userpool.server.hosted.flow import Page, handle, set_session
+from userpool.server.hosted.i18n import Text
 from userpool.server.oauth2 import clients, http, response, sessions
 from userpool.server.oauth2.cookies import STEP_SECONDS
 from userpool.server.oauth2.request import AuthorizeRequest
