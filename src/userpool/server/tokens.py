@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from userpool.server import audit, errors, messages
@@ -113,6 +113,12 @@ def new_refresh_token(ctx: Context, family: TokenFamily) -> str:
         RefreshToken(token_hash=hash_secret(token), origin_jti=family.origin_jti, created_at=ctx.now, expires_at=family.expires_at)
     )
     return token
+
+
+def discard_refresh_token(ctx: Context, token: str) -> None:
+    """Forget a refresh token that is never handed out (the implicit grant's: the sign-in made
+    one, the URL fragment carries none), so no live credential exists that nobody holds."""
+    ctx.db.execute(delete(RefreshToken).where(RefreshToken.token_hash == hash_secret(token)))
 
 
 # Every issuance reads the user's groups: the statement is built once, its value bound per call.

@@ -57,7 +57,7 @@ async def post_signup(request: Request) -> Response:
 def show_signup(ctx: Context, page: Page, *, error: str | None = None, status: int = 200) -> Response:
     client, _ = page.authorize(ctx)
     if not can_sign_up(ctx, client):
-        raise PageError("Sign-up is not enabled for this user pool.", 403)
+        raise PageError("msg.sign_up_disabled", 403)
     values = {k.removeprefix("attr_"): v for k, v in page.form.items() if k.startswith("attr_")}
     return page.render("signup.html", status, error=error, username=page.form.get("username"),
                        attributes=sign_up_attributes(ctx, client), values=values)
@@ -66,11 +66,11 @@ def show_signup(ctx: Context, page: Page, *, error: str | None = None, status: i
 def submit_signup(ctx: Context, page: Page) -> Response:
     client, req = page.authorize(ctx)
     if not can_sign_up(ctx, client):
-        raise PageError("Sign-up is not enabled for this user pool.", 403)
+        raise PageError("msg.sign_up_disabled", 403)
     username, password = page.form.get("username", "").strip(), page.form.get("password", "")
     attributes = [{"Name": n, "Value": page.form.get(f"attr_{n}", "").strip()} for n in sign_up_attributes(ctx, client)]
     if not username or not password or any(not a["Value"] for a in attributes):
-        return show_signup(ctx, page, error="Please fill in every field.", status=400)
+        return show_signup(ctx, page, error="msg.fill_every_field", status=400)
     result = _call(ctx, client, "SignUp", username, {"Password": password, "UserAttributes": attributes})
     if isinstance(result, errors.CognitoError):
         return show_signup(ctx, page, error=result.message, status=400)
@@ -78,7 +78,7 @@ def submit_signup(ctx: Context, page: Page) -> Response:
         outcome = attempt(ctx, lambda: signin.password(ctx, client, username, password, response.options_for(req)))
         if not isinstance(outcome, errors.CognitoError):
             return advance(ctx, page, client, req, username, outcome)
-        return page.render("login.html", username=username, can_sign_up=True, notice="Your account is ready. Sign in.")
+        return page.render("login.html", username=username, can_sign_up=True, notice="msg.account_ready")
     carried = after_sign_up.remember(ctx, page, client, str(result["UserSub"]), username, password)
     return page.render("confirm.html", username=username, destination=_destination(result), signup=carried)
 
@@ -106,7 +106,7 @@ def submit_confirm(ctx: Context, page: Page) -> Response:
     client, req = page.authorize(ctx)
     username, code = page.form.get("username", "").strip(), page.form.get("code", "").strip()
     if not username or not code:
-        return _confirm_page(ctx, page, username=username, error="Please enter your username and the code.")
+        return _confirm_page(ctx, page, username=username, error="msg.enter_username_and_code")
     result = _call(ctx, client, "ConfirmSignUp", username, {"ConfirmationCode": code})
     if isinstance(result, errors.CognitoError):
         return _confirm_page(ctx, page, username=username, error=result.message)
@@ -114,7 +114,7 @@ def submit_confirm(ctx: Context, page: Page) -> Response:
     if signed_in is not None:
         return signed_in
     return page.render("login.html", username=username, can_sign_up=can_sign_up(ctx, client),
-                       notice="Your account is confirmed. Sign in.")
+                       notice="msg.account_confirmed")
 
 
 async def post_resend(request: Request) -> Response:
@@ -125,11 +125,11 @@ def submit_resend(ctx: Context, page: Page) -> Response:
     client, _ = page.authorize(ctx)
     username = page.form.get("username", "").strip()
     if not username:
-        return _confirm_page(ctx, page, error="Please enter your username.")
+        return _confirm_page(ctx, page, error="msg.enter_username")
     result = _call(ctx, client, "ResendConfirmationCode", username, {})
     if isinstance(result, errors.CognitoError):
         return _confirm_page(ctx, page, username=username, error=result.message)
-    return _confirm_page(ctx, page, username=username, destination=_destination(result), notice="We sent you a new code.")
+    return _confirm_page(ctx, page, username=username, destination=_destination(result), notice="msg.new_code_sent")
 
 
 # ------------------------------------------------------------------ forgotten password
@@ -153,7 +153,7 @@ def submit_forgot(ctx: Context, page: Page) -> Response:
     client, _ = page.authorize(ctx)
     username = page.form.get("username", "").strip()
     if not username:
-        return _forgot_page(ctx, page, error="Please enter your username.")
+        return _forgot_page(ctx, page, error="msg.enter_username")
     result = _call(ctx, client, "ForgotPassword", username, {})
     if isinstance(result, errors.CognitoError):
         return _forgot_page(ctx, page, username=username, error=result.message)
@@ -169,9 +169,9 @@ def submit_reset(ctx: Context, page: Page) -> Response:
     username = page.form.get("username", "").strip()
     code, password = page.form.get("code", "").strip(), page.form.get("password", "")
     if not username or not code or not password:
-        return page.render("reset.html", 400, username=username, destination=None, error="Please enter the code and a new password.")
+        return page.render("reset.html", 400, username=username, destination=None, error="msg.enter_code_and_password")
     result = _call(ctx, client, "ConfirmForgotPassword", username, {"ConfirmationCode": code, "Password": password})
     if isinstance(result, errors.CognitoError):
         return page.render("reset.html", 400, username=username, destination=None, error=result.message)
     return page.render("login.html", username=username, can_sign_up=can_sign_up(ctx, client),
-                       notice="Your password has been reset. Sign in with your new password.")
+                       notice="msg.password_reset_done")

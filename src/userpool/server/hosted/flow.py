@@ -47,6 +47,11 @@ class Page:
     values: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def lang(self) -> str | None:
+        """The ``lang`` the request asked for (before the request is checked, for error pages)."""
+        return self.req.lang if self.req is not None else self.params.get("lang")
+
+    @property
     def csrf(self) -> str:
         return self.jar.csrf_token(self.csrf_secret)
 
@@ -89,18 +94,18 @@ async def handle(request: Request, handler: PageHandler, *, post: bool, counts_a
         try:
             page.form = await http.read_form(request)
         except http.FormTooLarge:
-            return pages.error_page("The form is too large.", 413)
+            return pages.error_page("msg.form_too_large", 413, page.lang)
         except OAuthError:
-            return pages.error_page("The form could not be read.", 400)
+            return pages.error_page("msg.form_unreadable", 400, page.lang)
         if not jar.csrf_ok(cookie_secret, page.form.get(CSRF_FIELD)):
-            return pages.error_page("The form has expired or did not come from this site. Go back and try again.", 403)
+            return pages.error_page("msg.form_expired", 403, page.lang)
     try:
         response = await http.run(request, lambda ctx: handler(ctx, page), counts_as=counts_as if post else None,
                                   client_id=page.params.get("client_id"), counted=guess_shape(counts_as, page.form))
     except errors.TooManyRequests:
-        response = pages.error_page("Too many requests. Wait a moment and try again.", 429)
+        response = pages.error_page("msg.too_many_requests", 429, page.lang)
     except PageError as exc:
-        response = pages.error_page(exc.message, exc.status)
+        response = pages.error_page(exc.message, exc.status, page.lang)
     except RedirectError as exc:
         response = authorize.error_redirect(exc)
     if page.new_csrf:

@@ -23,23 +23,20 @@ from userpool.server.context import Context
 from userpool.server.db import AppClient, User
 from userpool.server.hosted import signin
 from userpool.server.hosted.flow import Page, handle, set_session
+from userpool.server.hosted.i18n import Text
 from userpool.server.oauth2 import clients, http, response, sessions
 from userpool.server.oauth2.cookies import STEP_SECONDS
 from userpool.server.oauth2.request import AuthorizeRequest
 
-_TITLES = {
-    "SMS_MFA": "Enter the code we sent you by SMS",
-    "EMAIL_OTP": "Enter the code we sent you by email",
-    "SOFTWARE_TOKEN_MFA": "Enter the code from your authenticator app",
-}
-_MFA_LABELS = {"SOFTWARE_TOKEN_MFA": "Authenticator app", "SMS_MFA": "Text message (SMS)", "EMAIL_OTP": "Email"}
+_MFA_LABELS = ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP")  # the choices the catalogs name (mfa.<choice>)
 _CODE_ANSWERS = {"SMS_MFA": "SMS_MFA_CODE", "EMAIL_OTP": "EMAIL_OTP_CODE", "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE"}
 STEPS = (*_CODE_ANSWERS, "NEW_PASSWORD_REQUIRED", "SELECT_MFA_TYPE", "MFA_SETUP")
-_INVALID_SESSION = "Your sign-in session has expired. Please sign in again."
+_INVALID_SESSION = "msg.session_expired"
 
 
 class StepInput(Exception):
-    """The person's answer cannot be sent as it is (a field left empty, an unknown choice)."""
+    """The person's answer cannot be sent as it is (a field left empty, an unknown choice);
+    its argument is the message (a catalog key or an i18n.Text)."""
 
 
 async def get_login(request: Request) -> Response:
@@ -55,7 +52,7 @@ def can_sign_up(ctx: Context, client: AppClient) -> bool:
     return not (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly", False)
 
 
-def show_login(ctx: Context, page: Page, *, error: str | None = None, status: int = 200, username: str | None = None) -> Response:
+def show_login(ctx: Context, page: Page, *, error: str | Text | None = None, status: int = 200, username: str | None = None) -> Response:
     client, req = page.authorize(ctx)
     return page.render("login.html", status, error=error, username=username or req.login_hint,
                        can_sign_up=can_sign_up(ctx, client))
@@ -69,7 +66,7 @@ def local_sign_in(client: AppClient) -> bool:
 def submit(ctx: Context, page: Page) -> Response:
     client, req = page.authorize(ctx)
     if not local_sign_in(client):
-        return show_login(ctx, page, error="This app signs in only through the providers below.", status=400)
+        return show_login(ctx, page, error="msg.providers_only", status=400)
     if "step" in page.form:
         step = page.jar.read(page.form.get("step"), "step", STEP_SECONDS)
         if not isinstance(step, dict) or step.get("c") not in STEPS:
@@ -78,7 +75,7 @@ def submit(ctx: Context, page: Page) -> Response:
     username = page.form.get("username", "").strip()
     password = page.form.get("password", "")
     if not username or not password:
-        return show_login(ctx, page, error="Please enter your username and password.", status=400, username=username)
+        return show_login(ctx, page, error="msg.missing_credentials", status=400, username=username)
     outcome = attempt(ctx, lambda: signin.password(ctx, client, username, password, response.options_for(req)))
     if isinstance(outcome, errors.CognitoError):
         return refused(ctx, page, outcome, username)
@@ -105,10 +102,10 @@ def refused(ctx: Context, page: Page, exc: errors.CognitoError, username: str) -
     """A refused sign-in, told in the words Cognito's API uses (and its hosted UI shows)."""
     if exc.name == "UserNotConfirmedException":
         return page.render("confirm.html", 400, username=username, destination=None,
-                           error="Your account is not confirmed. Enter the code we sent you, or ask for a new one.")
+                           error="msg.not_confirmed")
     if exc.name == "PasswordResetRequiredException":
-        return page.render("forgot.html", 400, username=username, error="You need to reset your password before you sign in.")
-    return show_login(ctx, page, error=exc.message or "Sign-in failed.", status=400, username=username)
+        return page.render("forgot.html", 400, username=username, error="msg.reset_required")
+    return show_login(ctx, page, error=exc.message or "msg.sign_in_failed", status=400, username=username)
 
 
 def advance(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequest, username: str, result: dict[str, Any]) -> Response:
@@ -119,7 +116,7 @@ def advance(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequest, 
     params: dict[str, str] = result.get("ChallengeParameters") or {}
     session = str(result.get("Session") or "")
     if challenge not in STEPS or not session:
-        return show_login(ctx, page, error=f"The sign-in step {challenge} cannot be completed on this page.", status=400)
+        return show_login(ctx, page, error=Text("msg.step_unsupported", challenge=challenge), status=400)
     username = params.get("USER_ID_FOR_SRP") or username
     extra: dict[str, Any] = {}
     if challenge == "NEW_PASSWORD_REQUIRED":
@@ -133,16 +130,16 @@ def advance(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequest, 
         if "SOFTWARE_TOKEN_MFA" in methods:
             return setup_page(ctx, page, client, username, session)
         if "EMAIL_OTP" not in methods:
-            return show_login(ctx, page, error="No MFA method can be set up on this page.", status=400)
+            return show_login(ctx, page, error="msg.no_mfa_setup", status=400)
         extra["email_setup"] = True
     return step_page(page, {"c": challenge, "s": session, "u": username, "x": extra})
 
 
-def step_page(page: Page, step: dict[str, Any], *, error: str | None = None, status: int = 200, **values: Any) -> Response:
+def step_page(page: Page, step: dict[str, Any], *, error: str | Text | None = None, status: int = 200, **values: Any) -> Response:
     extra = step.get("x") or {}
     return page.render(
         "challenge.html", status, error=error, step=page.jar.sign(step, "step"), challenge=step["c"],
-        title=_TITLES.get(step["c"], ""), destination=extra.get("destination"), required=extra.get("required", []),
+        destination=extra.get("destination"), required=extra.get("required", []),
         options=extra.get("options", []), labels=_MFA_LABELS, **{"secret": None, "qr_svg": "", **values},
     )
 
@@ -171,26 +168,26 @@ def answers_for(step: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     if challenge == "MFA_SETUP":  # e-mail MFA set up in the sign-in: the address its codes go to
         email = form.get("email", "").strip()
         if not email:
-            raise StepInput("Please enter your email address.")
+            raise StepInput("msg.enter_email")
         return {"EMAIL": email}
     if challenge in _CODE_ANSWERS:
         code = form.get("code", "").strip()
         if not code:
-            raise StepInput("Please enter the code.")
+            raise StepInput("msg.enter_code")
         return {_CODE_ANSWERS[challenge]: code}
     if challenge == "SELECT_MFA_TYPE":
         choice = form.get("answer", "")
         if choice not in (step.get("x") or {}).get("options", []):
-            raise StepInput("Please choose one of the options.")
+            raise StepInput("msg.choose_option")
         return {"ANSWER": choice}
     new_password = form.get("new_password", "")
     if not new_password:
-        raise StepInput("Please enter a new password.")
+        raise StepInput("msg.enter_new_password")
     out = {"NEW_PASSWORD": new_password}
     for name in (step.get("x") or {}).get("required", []):
         value = form.get(f"attr_{name}", "").strip()
         if not value:
-            raise StepInput(f"Please enter {name}.")
+            raise StepInput(Text("msg.enter_attribute", name=name))
         out[f"userAttributes.{name}"] = value
     return out
 
@@ -202,7 +199,7 @@ def answer_step(ctx: Context, page: Page, client: AppClient, req: AuthorizeReque
     try:
         responses = answers_for(step, page.form)
     except StepInput as exc:
-        return step_page(page, step, error=str(exc), status=400)
+        return step_page(page, step, error=exc.args[0], status=400)
     outcome = attempt(ctx, lambda: signin.answer(ctx, client, step["c"], session, username, responses,
                                                  response.options_for(req)))
     if isinstance(outcome, errors.CognitoError):
@@ -222,11 +219,11 @@ def answer_setup(ctx: Context, page: Page, client: AppClient, req: AuthorizeRequ
 
     code = page.form.get("code", "").strip()
     if not code:
-        return again("Please enter the code.")
+        return again("msg.enter_code")
     verified = attempt(ctx, lambda: signin.verify_totp(ctx, str(step["s"]), code))
     if isinstance(verified, errors.CognitoError):
         if verified.name in ("CodeMismatchException", "EnableSoftwareTokenMFAException"):
-            return again("The code is not correct. Enter the current code from your authenticator app.")
+            return again("msg.totp_wrong")
         return show_login(ctx, page, error=verified.message or _INVALID_SESSION, status=400)
     session = str(verified.get("Session") or "")
     outcome = attempt(ctx, lambda: signin.answer(ctx, client, "MFA_SETUP", session, str(step["u"]), {},

@@ -10,6 +10,7 @@ import jinja2
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
+from userpool.server.hosted import i18n
 from userpool.server.ops import ui_customization
 
 
@@ -52,14 +53,16 @@ def customization(db: Session, pool_id: str, client_id: str | None) -> dict[str,
 
 
 def render(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    """``lang`` (the request's, as given) picks the catalog (i18n.py); the page says which it used."""
     values.setdefault("css", None)
     values.setdefault("logo", None)
     values.setdefault("error", None)
     values.setdefault("notice", None)
-    values.setdefault("lang", None)
+    t = i18n.translator(values.get("lang"))
+    values["lang"], values["t"] = t.lang, t
     html = _ENV.get_template(template).render(**values)
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
-def error_page(message: str, status: int = 400) -> HTMLResponse:
-    return render("error.html", status, message=message)
+def error_page(message: str | i18n.Text, status: int = 400, lang: str | None = None) -> HTMLResponse:
+    return render("error.html", status, message=message, lang=lang)

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient
 from userpool.server.oauth2 import clients, federation, http, request, response, sessions
@@ -66,7 +67,7 @@ async def endpoint(request_: Request) -> Response:
         if isinstance(outcome, federation.Plan):
             outcome = await federation.to_provider(request_, jar, outcome)
     except PageError as exc:
-        return error_page(exc.message, exc.status)
+        return error_page(exc.message, exc.status, params.get("lang"))
     except RedirectError as exc:
         return error_redirect(exc)
     return outcome
@@ -85,7 +86,10 @@ def _authorize(
     signed_in = sessions.current(ctx, handle, client.pool_id) if "login" not in req.prompt else None
     if signed_in is not None:
         row, user = signed_in
-        result = response.mint(ctx, req, user, row.auth_time)
+        try:
+            result = response.mint(ctx, req, user, row.auth_time)
+        except errors.CognitoError as exc:  # PreTokenGeneration failed: back to the app, nothing issued
+            raise req.refuse(INVALID_REQUEST, exc.message or exc.name) from None
         return http.redirect(response.redirect_location(ctx, req, user, result, row.auth_time))
     if "none" in req.prompt:
         raise req.refuse(LOGIN_REQUIRED)

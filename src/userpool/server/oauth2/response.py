@@ -42,6 +42,8 @@ def redirect_location(ctx: Context, req: AuthorizeRequest, user: User, result: d
     if req.response_type == "code":
         code = codes.issue(ctx, req, user, result, origin_jti(result), auth_time)
         return with_params(req.redirect_uri, {"code": code, "state": req.state})
+    if result.get("RefreshToken"):  # the implicit grant issues no refresh token (RFC 6749 §4.2.2)
+        tokens.discard_refresh_token(ctx, result["RefreshToken"])
     fragment = {
         "id_token": result.get("IdToken"),
         "access_token": result["AccessToken"],

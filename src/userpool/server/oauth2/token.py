@@ -38,6 +38,8 @@ async def endpoint(request: Request) -> Response:
         return http.oauth_error(OAuthError(INVALID_REQUEST, "The request body is too large"))
     except OAuthError as exc:
         return http.oauth_error(exc)
+    except errors.CognitoError as exc:  # any refusal a grant did not word itself: OAuth's words, never a 500
+        return http.oauth_error(OAuthError(INVALID_REQUEST, exc.message or exc.name))
     return http.json_answer(body)
 
 

@@ -3,6 +3,11 @@
 Tokens from managed login always refresh here; tokens from API sign-ins need the client's
 ALLOW_REFRESH_TOKEN_AUTH, as in Cognito. With refresh-token rotation a new refresh token is
 returned and the old one retired (reuse after the grace period revokes the family).
+
+A PreTokenGeneration trigger that fails (raises, times out, answers badly) is
+``invalid_request`` with the trigger's message, as the client_credentials grant answers it:
+no tokens, and the transaction rolls back, so the refresh token presented is still good
+(not rotated, not retired) and works again once the trigger does.
 """
 
 from __future__ import annotations
@@ -38,5 +43,9 @@ def grant(ctx: Context, client: AppClient, form: Mapping[str, str]) -> dict[str,
         new_token = tokens.use_refresh_token(ctx, client, row, family, rotate=tokens.rotation_enabled(client))
     except errors.RefreshTokenReuse:
         raise _Reused() from None
-    result = tokens.authentication_result(ctx, pool, client, user, family, new_token, source="TokenGeneration_RefreshTokens")
+    try:
+        result = tokens.authentication_result(ctx, pool, client, user, family, new_token,
+                                              source="TokenGeneration_RefreshTokens")
+    except errors.CognitoError as exc:  # the trigger failed or refused: no token, nothing kept
+        raise OAuthError(INVALID_REQUEST, exc.message) from None
     return token_response(result)
