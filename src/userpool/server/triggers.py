@@ -45,10 +45,10 @@ from typing import Any
 
 import httpx
 
+from userpool._loopback import is_loopback_http_url
 from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
-from userpool._loopback import is_loopback_http_url
 from userpool.server.delivery import SIGNATURE_HEADER, Message, signature
 
 log = logging.getLogger("userpool.triggers")
