@@ -18,11 +18,12 @@ host, so tokens never cross a network in clear text.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+
+from userpool._loopback import is_loopback_host, is_loopback_http_url
 
 from .errors import OAuthNotConfigureException
 
@@ -35,21 +36,9 @@ def _error(message: str) -> OAuthNotConfigureException:
     return OAuthNotConfigureException(message)
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def is_loopback_redirect(uri: str) -> bool:
     """``http://localhost[:port]/...``, ``http://127.0.0.1[:port]/...`` or ``http://[::1]...`` (RFC 8252 §7.3)."""
-    parts = urlsplit(uri)
-    return parts.scheme == "http" and is_loopback_host(parts.hostname)
+    return is_loopback_http_url(uri)
 
 
 def _uris(value: Any) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 
+from userpool._loopback import is_loopback_http_url
 from userpool.server.errors import CodeDeliveryFailure
 
 if TYPE_CHECKING:
@@ -120,11 +121,6 @@ def signature(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def is_loopback_url(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
 class SmtpSender:
     """E-mail through an SMTP server (smtplib), configured by one URL:
 
@@ -191,7 +187,7 @@ class WebhookSmsSender:
     "username"}`` as JSON, signed with :data:`SIGNATURE_HEADER`; any 2xx is delivered."""
 
     def __init__(self, url: str, secret: bytes, timeout: float = 5.0) -> None:
-        if not (url.startswith("https://") or (url.startswith("http://") and is_loopback_url(url))):
+        if not (url.startswith("https://") or is_loopback_http_url(url)):
             raise ValueError("the SMS webhook must be https://, or http:// on a loopback address")
         self.url = url
         self._secret = secret

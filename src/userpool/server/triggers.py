@@ -45,10 +45,11 @@ from typing import Any
 
 import httpx
 
+from userpool._loopback import is_loopback_http_url
 from userpool.server import errors
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
-from userpool.server.delivery import SIGNATURE_HEADER, Message, is_loopback_url, signature
+from userpool.server.delivery import SIGNATURE_HEADER, Message, signature
 
 log = logging.getLogger("userpool.triggers")
 
@@ -101,7 +102,7 @@ def is_local_handler(value: str) -> bool:
         return bool(module) and function.isidentifier() and all(p.isidentifier() for p in module.split("."))
     if value.startswith("https://"):
         return len(value) > len("https://")
-    return value.startswith("http://") and is_loopback_url(value)
+    return is_loopback_http_url(value)
 
 
 @dataclass

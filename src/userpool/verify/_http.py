@@ -10,7 +10,6 @@ self-hosted server on ``127.0.0.1`` be used in development and tests.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import ssl
 import threading
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from userpool._loopback import is_loopback_host
 from userpool.verify.errors import VerifierConfigError
 
 #: A JWKS or discovery document is a few KiB; refuse to buffer anything silly.
@@ -36,15 +36,6 @@ class Answer:
     status: int
     headers: httpx.Headers
     body: Any  # parsed JSON, or None when the body was not JSON
-
-
-def is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require_safe_url(url: str, *, allow_http: bool, what: str) -> str:

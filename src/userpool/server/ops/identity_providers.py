@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from userpool._loopback import is_loopback_http_url
 from userpool.server import errors, pools
 from userpool.server.context import Context
 from userpool.server.db import AppClient, IdentityProvider, IdpIdentifier
@@ -44,7 +45,7 @@ DEFAULT_USERNAME = {"OIDC": "sub", "Google": "sub", "Facebook": "id", "LoginWith
 def _https_or_loopback(name: str, url: str) -> None:
     """IdP URLs are https; plain http only to this machine (a local IdP under test)."""
     parts = urlsplit(url)
-    loopback = parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+    loopback = is_loopback_http_url(url)
     if not parts.hostname or (parts.scheme != "https" and not loopback):
         raise errors.InvalidParameter(f"{name} must be an https URL: {url}")
 
