@@ -314,9 +314,10 @@ def test_valid_bounds_are_kept_and_standard_attributes_need_no_data_type(server)
 # ------------------------------------------------------------------ developer-only attributes (issue 15)
 #
 # Cognito names a developer-only custom attribute dev:custom:<name> in SchemaAttributes and in
-# its messages (SchemaAttributeType.DeveloperOnlyAttribute in the API reference: written only by
-# admin calls; the prefix as production shows it in jagregory/cognito-local#393 and as
-# getmoto/moto's tests expect, including AddCustomAttributes' duplicate-name message).
+# its messages: the CreateUserPool example response in Cognito's API reference lists
+# "dev:custom:mydev"; SchemaAttributeType.DeveloperOnlyAttribute there: written only by admin
+# calls, never with the user's access token; AddCustomAttributes' duplicate-name message as
+# getmoto/moto's tests expect it.
 
 
 def test_developer_only_attributes_are_described_as_dev_custom(server, make_user):
@@ -342,10 +343,19 @@ def test_developer_only_attributes_are_described_as_dev_custom(server, make_user
     access = tokens_for(server, pool, username)["AccessToken"]
     refused_by_boto3(server, lambda: server.public.update_user_attributes(
         AccessToken=access, UserAttributes=[{"Name": "dev:custom:tier", "Value": "lead"}]), "NotAuthorizedException")
-    # custom:tier is no name of it: Cognito's schema has only dev:custom:tier
+    refused_by_boto3(server, lambda: server.public.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "custom:tier", "Value": "lead"}]), "NotAuthorizedException")
+    # dev: before an attribute that is not developer-only names nothing
     refused_by_boto3(server, lambda: server.admin.admin_update_user_attributes(
-        UserPoolId=pool["pool_id"], Username=username, UserAttributes=[{"Name": "custom:tier", "Value": "lead"}]),
-        "InvalidParameterException", "user.custom:tier: Attribute does not exist in the schema.\n")
+        UserPoolId=pool["pool_id"], Username=username, UserAttributes=[{"Name": "dev:nickname", "Value": "x"}]),
+        "InvalidParameterException", "user.dev:nickname: Attribute does not exist in the schema.\n")
+    # the value is listed under custom:tier here (see pool_schema), and that name writes it back too
+    listed = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserAttributes"]
+    assert {"Name": "custom:tier", "Value": "gold"} in listed
+    server.admin.admin_update_user_attributes(UserPoolId=pool["pool_id"], Username=username,
+                                              UserAttributes=[{"Name": "custom:tier", "Value": "lead"}])
+    listed = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserAttributes"]
+    assert {"Name": "custom:tier", "Value": "lead"} in listed
     server.admin.admin_delete_user_attributes(UserPoolId=pool["pool_id"], Username=username, UserAttributeNames=["dev:custom:tier"])
     got = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserAttributes"]
     assert not [a for a in got if a["Name"].endswith("custom:tier")]

@@ -5,6 +5,7 @@ Pure functions on SchemaAttributeType dicts. Stored entries keep the name they a
 (``custom:x``, with ``DeveloperOnlyAttribute``); a developer-only attribute is called
 ``dev:custom:x`` wherever Cognito names it (DescribeUserPool, messages, the user attribute an
 admin call writes), so the prefix is computed when read and pools stored before it still work.
+A user's value of one is stored, and listed by AdminGetUser / ListUsers, under ``custom:x``.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ def described(schema: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def entry_for(schema: dict[str, dict[str, Any]], name: str) -> dict[str, Any] | None:
-    """The schema entry a request's attribute ``name`` designates, or None. A developer-only
-    attribute answers only to ``dev:custom:x`` (in Cognito's schema ``custom:x`` does not exist);
-    the entry's own ``Name`` is where the user's value is stored."""
+    """The schema entry a request's attribute ``name`` designates, or None; the entry's own
+    ``Name`` is where the user's value is stored. A developer-only attribute answers to Cognito's
+    ``dev:custom:x`` and also to ``custom:x``, the name user reads here report its value under
+    (so what AdminGetUser lists can be written back); ``dev:`` before any other name is unknown."""
     spec = schema.get(name.removeprefix(DEV_PREFIX))
-    if spec is None or wire_name(spec) != name:
+    if spec is None or (name.startswith(DEV_PREFIX) and not spec.get("DeveloperOnlyAttribute")):
         return None
     return spec
 
