@@ -22,9 +22,11 @@ from typing import Any
 
 import botocore.session
 import httpx
+import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from pycognito.aws_srp import AWSSRP
 
 from tests.conftest import PASSWORD, REGION, RunningServer, create_pool
@@ -163,6 +165,21 @@ def rejected_recording(
     after = state(server)
     assert changed_tables(before, after) <= tables, changed_tables(before, after)
     return out
+
+
+def refused_by_boto3(server: RunningServer, call: Any, name: str, message: str | None = None) -> str:
+    """``call()`` (a boto3 call) fails with ``name`` and, when given, exactly ``message``; the
+    database is exactly as before. Returns the message."""
+    before = state(server)
+    with pytest.raises(ClientError) as exc:
+        call()
+    error = exc.value.response["Error"]
+    assert error["Code"] == name, error
+    if message is not None:
+        assert error["Message"] == message, error
+    after = state(server)
+    assert after == before, f"refused with {name} but changed: {changed_tables(before, after)}"
+    return str(error["Message"])
 
 
 def state(server: RunningServer) -> dict[str, list[Any]]:

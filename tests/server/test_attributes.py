@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from tests.conftest import create_pool
 from tests.server.helpers import (
+    PASSWORD,
     claims,
     code_attempts,
     expire_codes,
     ok,
     outbox_for,
+    refused_by_boto3,
     rejected,
     rejected_recording,
     tokens_for,
@@ -226,3 +228,74 @@ def test_users_cannot_mark_their_own_address_verified(server, pool, make_user):
     access = tokens_for(server, pool, username)["AccessToken"]
     body = {"AccessToken": access, "UserAttributes": [{"Name": "email_verified", "Value": "true"}]}
     rejected(server, "UpdateUserAttributes", body, "NotAuthorizedException", message="unauthorized attribute")
+
+
+# ------------------------------------------------------------------ boolean values (issue 15)
+#
+# Cognito takes email_verified / phone_number_verified as "True"/"False" in any case (AdminCreateUser's
+# API reference writes `True`; aws-amplify/amplify-js#8205 is a user pool holding email_verified
+# "True" set through the SDK) and answers with them lowercase, as we store them.
+
+
+def test_verified_flags_take_true_and_false_in_any_case(server, make_user):
+    pool = create_pool(server)
+    username = unique()
+    server.admin.admin_create_user(UserPoolId=pool["pool_id"], Username=username, MessageAction="SUPPRESS", UserAttributes=[
+        {"Name": "email", "Value": f"{username}@example.com"}, {"Name": "email_verified", "Value": "True"}])
+    assert attrs(server, pool, username)["email_verified"] == "true"
+    server.admin.admin_update_user_attributes(UserPoolId=pool["pool_id"], Username=username, UserAttributes=[
+        {"Name": "email_verified", "Value": "FALSE"}, {"Name": "phone_number", "Value": "+15555550100"},
+        {"Name": "phone_number_verified", "Value": "tRuE"}])
+    got = attrs(server, pool, username)
+    assert got["email_verified"] == "false" and got["phone_number_verified"] == "true"
+    before = attrs(server, pool, username)
+    refused_by_boto3(server, lambda: server.admin.admin_update_user_attributes(
+        UserPoolId=pool["pool_id"], Username=username, UserAttributes=[{"Name": "email_verified", "Value": "yes"}]),
+        "InvalidParameterException", "email_verified: Attribute value must be true or false.")
+    assert attrs(server, pool, username) == before
+
+
+# ------------------------------------------------------------------ unknown attributes (issue 15)
+#
+# Cognito names every attribute the schema lacks, one a line, "<name>: Attribute does not exist in
+# the schema.\n". SignUp / AdminCreateUser put "Attributes did not conform to the schema: " first
+# (Cognito's answers quoted in aws-amplify/amplify-flutter#509 and aws-amplify/amplify-js#2167);
+# UpdateUserAttributes and the other attribute changes prefix each name with "user." (Cognito's
+# answers quoted in aws-amplify/amplify-flutter#1531, several names, and a raw UpdateUserAttributes
+# response body "user.update_email: Attribute does not exist in the schema.\n" in a published
+# bug-bounty write-up). The admin and delete forms are taken to answer as UpdateUserAttributes does.
+
+_NOT_IN_SCHEMA = "user.nope: Attribute does not exist in the schema.\nuser.custom:nope: Attribute does not exist in the schema.\n"
+
+
+def _unknown(names_and_values):
+    return [{"Name": n, "Value": v} for n, v in names_and_values]
+
+
+def test_updates_name_every_unknown_attribute_and_change_nothing(server, pool, make_user):
+    username = make_user(pool, attributes={"nickname": "ada"})
+    before = attrs(server, pool, username)
+    attributes = _unknown([("given_name", "Ada"), ("nope", "x"), ("custom:nope", "y")])
+    refused_by_boto3(server, lambda: server.admin.admin_update_user_attributes(
+        UserPoolId=pool["pool_id"], Username=username, UserAttributes=attributes), "InvalidParameterException", _NOT_IN_SCHEMA)
+    access = tokens_for(server, pool, username)["AccessToken"]
+    refused_by_boto3(server, lambda: server.public.update_user_attributes(AccessToken=access, UserAttributes=attributes),
+                     "InvalidParameterException", _NOT_IN_SCHEMA)
+    names = ["nickname", "nope", "custom:nope"]
+    refused_by_boto3(server, lambda: server.admin.admin_delete_user_attributes(
+        UserPoolId=pool["pool_id"], Username=username, UserAttributeNames=names), "InvalidParameterException", _NOT_IN_SCHEMA)
+    refused_by_boto3(server, lambda: server.public.delete_user_attributes(AccessToken=access, UserAttributeNames=names),
+                     "InvalidParameterException", _NOT_IN_SCHEMA)
+    assert attrs(server, pool, username) == before  # given_name not set, nickname not deleted
+
+
+def test_new_users_name_every_unknown_attribute_and_are_not_created(server, pool):
+    expected = ("Attributes did not conform to the schema: nope: Attribute does not exist in the schema.\n"
+                "custom:nope: Attribute does not exist in the schema.\n")
+    username = unique()
+    attributes = _unknown([("email", f"{username}@example.com"), ("nope", "x"), ("custom:nope", "y")])
+    refused_by_boto3(server, lambda: server.public.sign_up(ClientId=pool["client_id"], Username=username, Password=PASSWORD,
+                                                           UserAttributes=attributes), "InvalidParameterException", expected)
+    refused_by_boto3(server, lambda: server.admin.admin_create_user(UserPoolId=pool["pool_id"], Username=username,
+                                                                    UserAttributes=attributes), "InvalidParameterException", expected)
+    assert server.admin.list_users(UserPoolId=pool["pool_id"], Filter=f'username = "{username}"')["Users"] == []

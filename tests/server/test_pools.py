@@ -3,6 +3,7 @@ AddCustomAttributes."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -13,7 +14,9 @@ from tests.server.helpers import (
     PASSWORD,
     UNKNOWN_POOL,
     ok,
+    outbox_for,
     password_auth,
+    refused_by_boto3,
     rejected,
     rpc,
     srp_start,
@@ -231,3 +234,181 @@ def test_user_pool_ids_are_distinct(server):
     ids = {ok(server, "CreateUserPool", {"PoolName": "many"})["UserPool"]["Id"] for _ in range(5)}
     assert len(ids) == 5
     assert rpc(server, "DescribeUserPool", {"UserPoolId": ids.pop()}).status_code == 200
+
+
+# ------------------------------------------------------------------ schema checks (issue 15)
+#
+# Cognito refuses these schemas with InvalidParameterException and creates nothing. The
+# messages: "Invalid AttributeDataType input, ..." is Cognito's own, quoted from CloudFormation
+# failures in aws-amplify/docs#4624 and Amplify's backend error mapper; the others are those
+# getmoto/moto checks its Cognito emulation against (tests/test_cognitoidp, getmoto/moto#4493).
+# The 2048 limit is StringAttributeConstraintsType's in Cognito's API reference.
+
+_SCHEMA_REFUSALS = {
+    "custom attribute without a data type": (
+        {"Name": "tier"}, "Invalid AttributeDataType input, consider using the provided AttributeDataType enum."),
+    "standard attribute retyped": (
+        {"Name": "email", "AttributeDataType": "Number"},
+        "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute email"),
+    "standard attribute made developer-only": (
+        {"Name": "email", "AttributeDataType": "String", "DeveloperOnlyAttribute": True},
+        "You can not change AttributeDataType or set developerOnlyAttribute for standard schema attribute email"),
+    "non-numeric MinLength": (
+        {"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MinLength": "short"}},
+        "Invalid StringAttributeConstraints for schema attribute email"),
+    "non-numeric MaxLength": (
+        {"Name": "team", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "long"}},
+        "Invalid StringAttributeConstraints for schema attribute custom:team"),
+    "non-numeric MinValue": (
+        {"Name": "updated_at", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "low"}},
+        "Invalid NumberAttributeConstraints for schema attribute updated_at"),
+    "non-numeric MaxValue": (
+        {"Name": "level", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MaxValue": "high"}},
+        "Invalid NumberAttributeConstraints for schema attribute custom:level"),
+    "MaxLength over 2048": (
+        {"Name": "email", "AttributeDataType": "String", "StringAttributeConstraints": {"MaxLength": "2049"}},
+        "user.email: String attributes cannot have a length of more than 2048"),
+    "string min above max": (
+        {"Name": "team", "AttributeDataType": "String", "StringAttributeConstraints": {"MinLength": "5", "MaxLength": "2"}},
+        "user.custom:team: Max length cannot be less than min length."),
+    "number min above max": (
+        {"Name": "updated_at", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "9", "MaxValue": "1"}},
+        "user.updated_at: Max value cannot be less than min value."),
+}
+
+
+@pytest.mark.parametrize(("spec", "message"), list(_SCHEMA_REFUSALS.values()), ids=list(_SCHEMA_REFUSALS))
+def test_create_user_pool_refuses_schemas_cognito_refuses(server, spec, message):
+    name = unique("refused")
+    refused_by_boto3(server, lambda: server.admin.create_user_pool(PoolName=name, Schema=[spec]),
+                     "InvalidParameterException", message)
+    listed = server.admin.list_user_pools(MaxResults=60)["UserPools"]
+    assert name not in {p["Name"] for p in listed}  # the pool was not created
+
+
+_CUSTOM_REFUSALS = {k: v for k, v in _SCHEMA_REFUSALS.items() if v[0]["Name"] in ("tier", "team", "level")}
+
+
+@pytest.mark.parametrize(("spec", "message"), list(_CUSTOM_REFUSALS.values()), ids=list(_CUSTOM_REFUSALS))
+def test_add_custom_attributes_applies_the_same_checks(server, pool, spec, message):
+    before = server.admin.describe_user_pool(UserPoolId=pool["pool_id"])["UserPool"]
+    refused_by_boto3(server, lambda: server.admin.add_custom_attributes(UserPoolId=pool["pool_id"], CustomAttributes=[spec]),
+                     "InvalidParameterException", message)
+    assert server.admin.describe_user_pool(UserPoolId=pool["pool_id"])["UserPool"] == before
+
+
+def test_valid_bounds_are_kept_and_standard_attributes_need_no_data_type(server):
+    # CDK's standard attributes come without AttributeDataType (Cognito takes the standard type).
+    created = server.admin.create_user_pool(PoolName=unique("bounds"), Schema=[
+        {"Name": "email", "Required": True, "Mutable": True, "StringAttributeConstraints": {"MinLength": "3", "MaxLength": "2048"}},
+        {"Name": "updated_at", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "0", "MaxValue": "9"}},
+        {"Name": "score", "AttributeDataType": "Number", "NumberAttributeConstraints": {"MinValue": "-5", "MaxValue": "5"}},
+    ])["UserPool"]
+    schema = _schema(created)
+    assert schema["email"]["AttributeDataType"] == "String" and schema["email"]["Required"] is True
+    assert schema["email"]["StringAttributeConstraints"] == {"MinLength": "3", "MaxLength": "2048"}
+    assert schema["updated_at"]["NumberAttributeConstraints"] == {"MinValue": "0", "MaxValue": "9"}
+    assert schema["custom:score"]["NumberAttributeConstraints"] == {"MinValue": "-5", "MaxValue": "5"}
+
+
+# ------------------------------------------------------------------ developer-only attributes (issue 15)
+#
+# Cognito names a developer-only custom attribute dev:custom:<name> in SchemaAttributes and in
+# its messages: the CreateUserPool example response in Cognito's API reference lists
+# "dev:custom:mydev"; SchemaAttributeType.DeveloperOnlyAttribute there: written only by admin
+# calls, never with the user's access token; AddCustomAttributes' duplicate-name message as
+# getmoto/moto's tests expect it.
+
+
+def test_developer_only_attributes_are_described_as_dev_custom(server, make_user):
+    pool = create_pool(server, Schema=[{"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True}])
+    described = server.admin.describe_user_pool(UserPoolId=pool["pool_id"])["UserPool"]
+    schema = _schema(described)
+    assert "custom:tier" not in schema
+    assert schema["dev:custom:tier"]["DeveloperOnlyAttribute"] is True
+    # stored as before (custom:tier + the flag): pools stored before the prefix read the same way
+    (config,) = server.query("SELECT config FROM user_pools WHERE id = ?", pool["pool_id"])[0]
+    stored = json.loads(config) if isinstance(config, str) else config
+    assert {a["Name"] for a in stored["SchemaAttributes"]} >= {"custom:tier"}
+
+    spec = {"Name": "tier", "AttributeDataType": "String", "DeveloperOnlyAttribute": True}
+    refused_by_boto3(server, lambda: server.admin.add_custom_attributes(UserPoolId=pool["pool_id"], CustomAttributes=[spec]),
+                     "InvalidParameterException", "custom:tier: Existing attribute already has name dev:custom:tier.")
+    assert server.admin.describe_user_pool(UserPoolId=pool["pool_id"])["UserPool"] == described
+
+    # an admin writes it by its dev:custom name; the user's own token may not
+    username = make_user(pool)
+    server.admin.admin_update_user_attributes(UserPoolId=pool["pool_id"], Username=username,
+                                              UserAttributes=[{"Name": "dev:custom:tier", "Value": "gold"}])
+    access = tokens_for(server, pool, username)["AccessToken"]
+    refused_by_boto3(server, lambda: server.public.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "dev:custom:tier", "Value": "lead"}]), "NotAuthorizedException")
+    refused_by_boto3(server, lambda: server.public.update_user_attributes(
+        AccessToken=access, UserAttributes=[{"Name": "custom:tier", "Value": "lead"}]), "NotAuthorizedException")
+    # dev: before an attribute that is not developer-only names nothing
+    refused_by_boto3(server, lambda: server.admin.admin_update_user_attributes(
+        UserPoolId=pool["pool_id"], Username=username, UserAttributes=[{"Name": "dev:nickname", "Value": "x"}]),
+        "InvalidParameterException", "user.dev:nickname: Attribute does not exist in the schema.\n")
+    # the value is listed under custom:tier here (see pool_schema), and that name writes it back too
+    listed = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserAttributes"]
+    assert {"Name": "custom:tier", "Value": "gold"} in listed
+    server.admin.admin_update_user_attributes(UserPoolId=pool["pool_id"], Username=username,
+                                              UserAttributes=[{"Name": "custom:tier", "Value": "lead"}])
+    listed = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserAttributes"]
+    assert {"Name": "custom:tier", "Value": "lead"} in listed
+    server.admin.admin_delete_user_attributes(UserPoolId=pool["pool_id"], Username=username, UserAttributeNames=["dev:custom:tier"])
+    got = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=username)["UserAttributes"]
+    assert not [a for a in got if a["Name"].endswith("custom:tier")]
+
+
+# ------------------------------------------------------------------ legacy verification messages (issue 15)
+#
+# CreateUserPool / UpdateUserPool still take SmsVerificationMessage, EmailVerificationMessage and
+# EmailVerificationSubject ("This parameter is no longer used" in Cognito's API reference) and
+# DescribeUserPool returns them mirroring VerificationMessageTemplate's SmsMessage, EmailMessage,
+# EmailSubject (getmoto/moto's test_create_user_pool__overwrite_template_messages). Given both,
+# the template wins: Cognito reads the legacy member back as the template's value
+# (hashicorp/terraform-provider-aws#2423).
+
+_TEMPLATE = {"DefaultEmailOption": "CONFIRM_WITH_CODE", "SmsMessage": "sms {####}", "EmailMessage": "mail {####}",
+             "EmailSubject": "subject"}
+
+
+def test_legacy_message_members_mirror_the_template(server):
+    created = server.admin.create_user_pool(PoolName=unique("tmpl"), VerificationMessageTemplate=_TEMPLATE)["UserPool"]
+    described = server.admin.describe_user_pool(UserPoolId=created["Id"])["UserPool"]
+    for out in (created, described):
+        assert out["VerificationMessageTemplate"] == _TEMPLATE
+        assert out["SmsVerificationMessage"] == "sms {####}"
+        assert out["EmailVerificationMessage"] == "mail {####}"
+        assert out["EmailVerificationSubject"] == "subject"
+
+
+def test_legacy_message_members_are_accepted_and_the_template_wins(server, make_user):
+    legacy = {"SmsVerificationMessage": "old sms {####}", "EmailVerificationMessage": "old mail {####}",
+              "EmailVerificationSubject": "old subject"}
+    only_legacy = server.admin.create_user_pool(PoolName=unique("legacy"), **legacy)["UserPool"]
+    template = only_legacy["VerificationMessageTemplate"]
+    assert template["SmsMessage"] == "old sms {####}" and template["EmailMessage"] == "old mail {####}"
+    assert template["EmailSubject"] == "old subject" and only_legacy["EmailVerificationSubject"] == "old subject"
+
+    both = server.admin.create_user_pool(PoolName=unique("both"), VerificationMessageTemplate=_TEMPLATE, **legacy)["UserPool"]
+    both = server.admin.describe_user_pool(UserPoolId=both["Id"])["UserPool"]
+    assert both["VerificationMessageTemplate"] == _TEMPLATE
+    assert both["EmailVerificationMessage"] == "mail {####}" and both["SmsVerificationMessage"] == "sms {####}"
+
+    # UpdateUserPool takes them too, and the e-mail a user gets uses them
+    pool_id = only_legacy["Id"]
+    server.admin.update_user_pool(UserPoolId=pool_id, AutoVerifiedAttributes=["email"],
+                                  EmailVerificationMessage="new mail {####}", EmailVerificationSubject="new subject")
+    described = server.admin.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    assert described["VerificationMessageTemplate"]["EmailMessage"] == "new mail {####}"
+    assert described["EmailVerificationMessage"] == "new mail {####}" and described["EmailVerificationSubject"] == "new subject"
+    assert "SmsVerificationMessage" not in described  # not named by the update: reset, as Cognito resets
+
+    client_id = server.admin.create_user_pool_client(UserPoolId=pool_id, ClientName="app")["UserPoolClient"]["ClientId"]
+    username = unique()
+    server.public.sign_up(ClientId=client_id, Username=username, Password=PASSWORD,
+                          UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"}])
+    (message,) = outbox_for(server, pool_id, username)
+    assert message["subject"] == "new subject" and message["message"] == f"new mail {message['code']}"

@@ -19,3 +19,5 @@ AUTH_FLOW_NOT_SUPPORTED = "Initiate Auth method not supported."  # an AuthFlow t
 EMAIL_TAKEN = "An account with the given email already exists."  # UsernameExistsException: a new user's sign-in email
 EMAIL_ALIAS_TAKEN = "An account with the email already exists."  # AliasExistsException: an existing user's email
 POOL_NOT_FOUND = "User pool {} does not exist."  # ResourceNotFoundException, formatted with the pool id
+NOT_IN_SCHEMA = "Attribute does not exist in the schema."
+SCHEMA_MISMATCH = "Attributes did not conform to the schema: "

@@ -3,7 +3,6 @@ looking them up, and the SECRET_HASH check."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -110,15 +109,6 @@ def check_secret_hash(ctx: Context, client: AppClient, secret_hash: str | None, 
 def schema_of(pool: UserPool) -> dict[str, dict[str, Any]]:
     """Attribute name -> SchemaAttributeType (standard attributes, then custom:*)."""
     return {a["Name"]: a for a in pool.config.get("SchemaAttributes", [])}
-
-
-def schema_attributes(custom: list[dict[str, Any]], overrides: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for name, base in STANDARD_ATTRIBUTES.items():
-        attr = {"Name": name, **copy.deepcopy(base), **overrides.get(name, {})}
-        out.append(attr)
-    out.extend(custom)
-    return out
 
 
 _LEGACY_FLOWS = {

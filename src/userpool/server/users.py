@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from userpool.server import errors, messages, pools
+from userpool.server import errors, messages, pool_schema, pools
 from userpool.server.context import Context
 from userpool.server.db import User, UserAttribute, UserPool
 
@@ -152,7 +152,16 @@ def drop_attribute(user: User, name: str) -> None:
     user.attributes = [a for a in user.attributes if a.name != name]
 
 
-def _check_value(schema: dict[str, Any], name: str, value: str) -> None:
+def unknown_attributes(names: list[str], *, creating: bool) -> errors.CognitoError:
+    """Cognito names every attribute the schema lacks, one a line: after "Attributes did not
+    conform to the schema: " when a user is created (SignUp, AdminCreateUser), each prefixed
+    ``user.`` when one is changed (Admin)UpdateUserAttributes, (Admin)DeleteUserAttributes."""
+    lines = "".join(f"{'' if creating else 'user.'}{name}: {messages.NOT_IN_SCHEMA}\n" for name in names)
+    return errors.InvalidParameter(messages.SCHEMA_MISMATCH + lines if creating else lines)
+
+
+def _check_value(schema: dict[str, Any], name: str, value: str) -> str:
+    """The value to store (booleans as "true"/"false": Cognito takes them in any case)."""
     if name == "email" and value and not _EMAIL.match(value):
         raise errors.InvalidParameter("Invalid email address format.")
     if name == "phone_number" and value and not _PHONE.match(value):
@@ -163,14 +172,17 @@ def _check_value(schema: dict[str, Any], name: str, value: str) -> None:
             float(value)
         except ValueError:
             raise errors.InvalidParameter(f"{name}: Attribute value must be a number.") from None
-    if kind == "Boolean" and value not in ("true", "false"):
-        raise errors.InvalidParameter(f"{name}: Attribute value must be true or false.")
+    if kind == "Boolean":
+        if value.lower() not in ("true", "false"):
+            raise errors.InvalidParameter(f"{name}: Attribute value must be true or false.")
+        return value.lower()
     limits = schema.get("StringAttributeConstraints") or {}
     if kind == "String":
         if "MaxLength" in limits and len(value) > int(limits["MaxLength"]):
             raise errors.InvalidParameter(f"{name}: String must be no longer than {limits['MaxLength']} characters")
         if "MinLength" in limits and value and len(value) < int(limits["MinLength"]):
             raise errors.InvalidParameter(f"{name}: String must be no shorter than {limits['MinLength']} characters")
+    return value
 
 
 def apply_attributes(
@@ -193,13 +205,15 @@ def apply_attributes(
     schema = pools.schema_of(pool)
     changed: list[str] = []
     pairs = [(a.get("Name", ""), a.get("Value", "")) for a in attributes]
+    entries = [(n, v, pool_schema.entry_for(schema, n)) for n, v in pairs]
+    unknown = [n for n, _, spec in entries if spec is None]
+    if unknown:
+        raise unknown_attributes(unknown, creating=creating)
     explicit_flags = {n for n, _ in pairs if n in VERIFIED_FLAG.values()}
-    for name, value in pairs:
-        lookup = name.removeprefix("dev:")
-        spec = schema.get(lookup)
-        if spec is None or name == "sub":
-            raise errors.InvalidParameter(f"Attribute does not exist in the schema: {name}" if spec is None else "Cannot modify an immutable attribute: sub")
-        if not creating and not spec.get("Mutable", True):
+    for name, value, spec in entries:
+        if spec is None:  # refused above
+            continue
+        if name == "sub" or (not creating and not spec.get("Mutable", True)):
             raise errors.InvalidParameter(f"Cannot modify an immutable attribute: {name}")
         if not admin and (spec.get("DeveloperOnlyAttribute") or name in VERIFIED_FLAG.values()):
             # Only an administrator (or a trigger) may say an address is verified; a user
@@ -207,11 +221,12 @@ def apply_attributes(
             raise errors.NotAuthorized(f"A client attempted to write unauthorized attribute: {name}")
         if writable and not admin and name not in writable:
             raise errors.NotAuthorized(f"A client attempted to write unauthorized attribute: {name}")
-        _check_value(spec, name, value)
-        if user.attr(lookup) != value:
-            put_attribute(user, lookup, value)
-            changed.append(lookup)
-            flag = VERIFIED_FLAG.get(lookup)
+        value = _check_value(spec, name, value)
+        stored = spec["Name"]  # a developer-only attribute's value is kept under custom:x
+        if user.attr(stored) != value:
+            put_attribute(user, stored, value)
+            changed.append(stored)
+            flag = VERIFIED_FLAG.get(stored)
             if flag and flag not in explicit_flags and not creating and user.attr(flag) == "true":
                 put_attribute(user, flag, "false")
     return changed

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from userpool.server import errors, keys, pools
+from userpool.server import errors, keys, pool_schema, pools
 from userpool.server.context import Context
 from userpool.server.db import AuthSession, UnknownUser, User, UserPool
 from userpool.server.ops.domains import pool_domains
@@ -26,44 +26,36 @@ _ECHOED = (
 _UPDATABLE = tuple(k for k in _ECHOED if k not in ("AliasAttributes", "UsernameAttributes", "UsernameConfiguration"))
 
 
-def _custom_attribute(spec: dict[str, Any]) -> dict[str, Any]:
-    name = spec.get("Name", "")
-    if spec.get("Required"):
-        raise errors.InvalidParameter("Required custom attributes are not supported currently.")
-    kind = spec.get("AttributeDataType", "String")
-    attr: dict[str, Any] = {
-        "Name": name if name.startswith("custom:") else f"custom:{name}",
-        "AttributeDataType": kind,
-        "DeveloperOnlyAttribute": bool(spec.get("DeveloperOnlyAttribute", False)),
-        "Mutable": bool(spec.get("Mutable", True)),
-        "Required": False,
-    }
-    if kind == "String":
-        attr["StringAttributeConstraints"] = spec.get("StringAttributeConstraints") or {}
-    if kind == "Number":
-        attr["NumberAttributeConstraints"] = spec.get("NumberAttributeConstraints") or {}
-    return attr
+# The legacy message members and the VerificationMessageTemplate member each mirrors.
+_LEGACY_MESSAGES = {
+    "SmsVerificationMessage": "SmsMessage",
+    "EmailVerificationMessage": "EmailMessage",
+    "EmailVerificationSubject": "EmailSubject",
+}
 
 
-def _schema(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    overrides: dict[str, dict[str, Any]] = {}
-    custom: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for spec in specs:
-        name = spec.get("Name", "")
-        if name in seen:
-            raise errors.InvalidParameter(f"Duplicate attribute name: {name}")
-        seen.add(name)
-        if name in pools.STANDARD_ATTRIBUTES:
-            change: dict[str, Any] = {k: spec[k] for k in ("Mutable", "Required") if k in spec}
-            if "StringAttributeConstraints" in spec:
-                change["StringAttributeConstraints"] = spec["StringAttributeConstraints"]
-            if name == "sub" and (change.get("Mutable") or change.get("Required") is False):
-                raise errors.InvalidParameter("sub is an immutable, required attribute.")
-            overrides[name] = change
-        else:
-            custom.append(_custom_attribute(spec))
-    return pools.schema_attributes(custom, overrides)
+def _merge_legacy_messages(config: dict[str, Any]) -> None:
+    """Fold SmsVerificationMessage, EmailVerificationMessage and EmailVerificationSubject into
+    VerificationMessageTemplate (Cognito's model: "no longer used", yet accepted). The template
+    wins when both are given: Cognito then reads the legacy member back as the template's value
+    (terraform-provider-aws#2423)."""
+    template = dict(config.get("VerificationMessageTemplate") or {})
+    for legacy, member in _LEGACY_MESSAGES.items():
+        value = config.pop(legacy, None)
+        if value and not template.get(member):
+            template[member] = value
+    if template or "VerificationMessageTemplate" in config:
+        config["VerificationMessageTemplate"] = template
+
+
+def _mirror_legacy_messages(out: dict[str, Any]) -> None:
+    """DescribeUserPool's legacy members, read from the template (pools stored with only the
+    legacy members get them folded in first)."""
+    _merge_legacy_messages(out)
+    template = out.get("VerificationMessageTemplate") or {}
+    for legacy, member in _LEGACY_MESSAGES.items():
+        if template.get(member):
+            out[legacy] = template[member]
 
 
 def _check_sign_in_options(req: dict[str, Any]) -> None:
@@ -94,6 +86,8 @@ def _check_sign_in_policy(config: dict[str, Any]) -> None:
 def _describe(ctx: Context, pool: UserPool) -> dict[str, Any]:
     count = ctx.db.scalar(select(func.count(User.id)).where(User.pool_id == pool.id)) or 0
     out = {k: copy.deepcopy(v) for k, v in pool.config.items() if k not in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "WebAuthnConfiguration")}
+    out["SchemaAttributes"] = pool_schema.described(pool.config.get("SchemaAttributes", []))
+    _mirror_legacy_messages(out)
     out.update(
         {
             "Id": pool.id,
@@ -121,8 +115,9 @@ def create_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("EmailConfiguration", {"EmailSendingAccount": "COGNITO_DEFAULT"})
     config.setdefault("VerificationMessageTemplate", {"DefaultEmailOption": "CONFIRM_WITH_CODE"})
     config.setdefault("UserPoolTier", "ESSENTIALS")
+    _merge_legacy_messages(config)
     _check_sign_in_policy(config)
-    config["SchemaAttributes"] = _schema(req.get("Schema") or [])
+    config["SchemaAttributes"] = pool_schema.build(req.get("Schema") or [])
     pool = UserPool(
         id=pools.new_pool_id(ctx.region),
         name=req["PoolName"],
@@ -154,6 +149,7 @@ def update_user_pool(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     config.setdefault("DeletionProtection", "INACTIVE")
     config.setdefault("LambdaConfig", {})
     config.setdefault("UserPoolTier", pool.config.get("UserPoolTier", "ESSENTIALS"))
+    _merge_legacy_messages(config)
     _check_sign_in_policy(config)
     for keep in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration"):
         if keep in pool.config:
@@ -195,12 +191,7 @@ def list_user_pools(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 def add_custom_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    existing = {a["Name"] for a in pool.config.get("SchemaAttributes", [])}
-    new = [_custom_attribute(spec) for spec in req["CustomAttributes"]]
-    for attr in new:
-        if attr["Name"] in existing:
-            raise errors.InvalidParameter(f"{attr['Name']}: Existing attribute already has name {attr['Name']}.")
-        existing.add(attr["Name"])
+    new = pool_schema.added(pool.config.get("SchemaAttributes", []), req["CustomAttributes"])
     config = dict(pool.config)
     config["SchemaAttributes"] = [*config.get("SchemaAttributes", []), *new]
     pool.config = config

@@ -9,7 +9,18 @@ from typing import Any
 from sqlalchemy import Row, Select, select
 from sqlalchemy.exc import IntegrityError
 
-from userpool.server import audit, codes, errors, passwords, pools, resolve, tokens, triggers, users
+from userpool.server import (
+    audit,
+    codes,
+    errors,
+    passwords,
+    pool_schema,
+    pools,
+    resolve,
+    tokens,
+    triggers,
+    users,
+)
 from userpool.server.context import Context
 from userpool.server.db import User, UserAttribute, UserPool
 from userpool.server.ops.paging import page
@@ -165,16 +176,21 @@ def update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 def _delete_attributes(ctx: Context, pool: UserPool, user: User, names: list[str]) -> None:
     schema = pools.schema_of(pool)
-    for name in names:
-        spec = schema.get(name.removeprefix("dev:"))
-        if spec is None:
-            raise errors.InvalidParameter(f"Attribute does not exist in the schema: {name}")
+    entries = [(name, pool_schema.entry_for(schema, name)) for name in names]
+    unknown = [name for name, spec in entries if spec is None]
+    if unknown:
+        raise users.unknown_attributes(unknown, creating=False)
+    stored = []
+    for name, spec in entries:
+        if spec is None:  # refused above
+            continue
         if name == "sub" or spec.get("Required") or not spec.get("Mutable", True):
             raise errors.InvalidParameter(f"Cannot delete required or immutable attribute: {name}")
         if name in pools.username_attributes(pool):
             raise errors.InvalidParameter(f"Cannot delete the sign-in attribute: {name}")
-    for name in names:
-        users.drop_attribute(user, name.removeprefix("dev:"))
+        stored.append(spec["Name"])
+    for name in stored:
+        users.drop_attribute(user, name)
         if name in users.VERIFIED_FLAG:
             users.drop_attribute(user, users.VERIFIED_FLAG[name])
     users.touch(ctx, user)
