@@ -493,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=None, help="load-generator processes (default 4; quick 2)")
     ap.add_argument("--max-ops", type=int, default=None, help="operations per client process at most")
     ap.add_argument("--targets", default="userpool,postgres,moto,cognito-local",
-                    help="comma-separated: userpool (SQLite), postgres (1 and 2 workers), moto, cognito-local")
+                    help="comma-separated: userpool (SQLite, 1 and 2 workers), postgres (1 and 2 workers), moto, cognito-local")
     ap.add_argument("--ops", default=",".join(OPS))
     ap.add_argument("--growth", default=None, help="user counts for the growth runs (default 10000,1000000; quick 300,3000; 'none' to skip)")
     ap.add_argument("--growth-samples", type=int, default=None, help="sign-ins and ListUsers calls per growth point")
@@ -524,11 +524,12 @@ def main(argv: list[str] | None = None) -> int:
     pg: Postgres | None = None
     try:
         if "userpool" in targets:
-            t = start_userpool(work, "SQLite, 1 worker")
-            try:
-                rows += run_target(t, args, ops)
-            finally:
-                t.stop()
+            for workers in (1, 2):  # 2: the default on this machine's cores (one per core)
+                t = start_userpool(work, f"SQLite, {workers} worker{'s' if workers > 1 else ''}", workers=workers)
+                try:
+                    rows += run_target(t, args, ops)
+                finally:
+                    t.stop()
         if "postgres" in targets:
             try:
                 pg = Postgres(work)

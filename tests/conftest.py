@@ -41,6 +41,11 @@ if _REPO not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), _REPO) if p)
 
 
+# `userpool serve` runs one process per core by default; test servers run one (lean on CI's two
+# cores, and kill() stops the whole server). tests/server/test_sqlite_workers.py runs several.
+os.environ.setdefault("USERPOOL_WORKERS", "1")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

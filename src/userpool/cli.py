@@ -49,6 +49,14 @@ def _metrics_dir(data_dir: Path) -> None:
     os.environ[MULTIPROC_ENV] = str(path)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which containers narrow), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
 def _check_serve_options(
     issuer_style: str, workers: int, database: str | None, metrics: str, email_sender: str, smtp_url: str | None,
     tls_cert: Path | None, tls_key: Path | None, tls_self_signed: bool,
@@ -56,8 +64,8 @@ def _check_serve_options(
     """Usage errors in `serve`'s options, reported before anything is started."""
     if issuer_style not in ("self", "aws"):
         raise typer.BadParameter("--issuer-style must be 'self' or 'aws'")
-    if workers > 1 and not (database or "").startswith("postgresql"):
-        raise typer.BadParameter("--workers above 1 needs --database postgresql://...")
+    if workers < 0:
+        raise typer.BadParameter("--workers must be 1 or more (0: one per available core)")
     if metrics not in ("loopback", "open", "off"):
         raise typer.BadParameter("--metrics must be 'loopback', 'open' or 'off'")
     if email_sender not in ("outbox", "smtp"):
@@ -80,7 +88,8 @@ def serve(
     region: Annotated[str, typer.Option(help="Region for pools created without a signed region.")] = "us-east-1",
     issuer_style: Annotated[str, typer.Option(help="'self': <public-url>/<poolId>; 'aws': Cognito's issuer URL.")] = "self",
     public_url: Annotated[str | None, typer.Option(help="The URL clients reach this server at.")] = None,
-    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL for more than one).")] = 1,
+    workers: Annotated[int, typer.Option(help="Server processes, on SQLite or PostgreSQL; 0: one per available core.",
+                                         envvar="USERPOOL_WORKERS")] = 0,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
     rate_limits: Annotated[str, typer.Option(help="'default' (per-address and per-user limits on sign-in, codes and recovery), "
                                                   "'cognito' (and Cognito's quotas per pool), 'off', or a JSON file.")] = "default",
@@ -135,6 +144,7 @@ def serve(
         tls_cert, tls_key = self_signed(config.data_dir)
         typer.echo(f"self-signed certificate: {tls_cert}", err=True)
     os.environ.update(config.to_env())
+    workers = workers or available_cores()
     if workers > 1:
         _metrics_dir(config.data_dir)
     typer.echo(f"userpool serving on {config.base_url} (data: {config.data_dir})", err=True)

@@ -9,6 +9,7 @@ The schema is created and upgraded by Alembic (``migrations/``), never by ``crea
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+try:  # POSIX: processes queue for SQLite's write lock on flock (WriterLock)
+    import fcntl
+except ImportError:  # pragma: no cover - elsewhere, threads queue and SQLite's busy handler does the rest
+    fcntl = None  # type: ignore[assignment]
 
 
 class Base(DeclarativeBase):
@@ -461,27 +467,35 @@ class WebAuthnRegistration(Base):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
+def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            # Autocommit at the driver so that SQLAlchemy's BEGIN below is the only one.
-            dbapi_conn.isolation_level = None
-            cur = dbapi_conn.cursor()
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # Autocommit at the driver so that SQLAlchemy's BEGIN below is the only one.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if not read_only:  # WAL is a property of the file: the writer sets it, readers find it
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
+        cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process crash
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if read_only:  # a write slipped into a read-only operation fails loudly, never half-done
+            cur.execute("PRAGMA query_only=ON")
+        cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock up front: no lock upgrades, so no SQLITE_BUSY deadlocks.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn: Any) -> None:
+        # Writers take the write lock up front (no lock upgrades, so no SQLITE_BUSY deadlocks);
+        # readers take a snapshot, which WAL lets them read beside the one writer.
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
-        return engine
+    return engine
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, read_only=read_only)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -491,24 +505,75 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'userpool.db'}"
 
 
+class WriterLock:
+    """SQLite's writers one at a time, across this process's threads and every other server
+    process on the same file, each woken as soon as the lock is free.
+
+    Every SQLite write transaction takes the file's write lock (BEGIN IMMEDIATE) anyway; queueing
+    here first matters because SQLite's own busy handler polls, with sleeps of up to 100 ms, and
+    lets late comers overtake (seconds of p99 under load). Threads queue on a re-entrant lock
+    (a nested transaction in one thread still meets SQLite's own lock, as before); processes
+    (``--workers N``) queue on ``flock`` of a file beside the database, which the kernel hands
+    to the next waiter. Readers never take it."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._threads = threading.RLock()
+        self._path = path
+        self._fd: int | None = None
+        self._depth = 0
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        self._depth += 1
+        if self._depth == 1 and self._path is not None and fcntl is not None:
+            try:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._depth -= 1
+                self._threads.release()
+                raise
+
+    def __exit__(self, *_exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None and fcntl is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a ``sqlite:///path`` URL (None in memory)."""
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    path = path.split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.is_sqlite = url.startswith("sqlite")
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # On SQLite every transaction takes the write lock (BEGIN IMMEDIATE), so they run one at
-        # a time anyway; queueing this process's threads here wakes the next one as soon as the
-        # lock is free, where SQLite's busy handler polls with sleeps of up to 100 ms and lets
-        # late comers overtake (seconds of p99 under load). Re-entrant, as before: a nested
-        # transaction in one thread still meets SQLite's own lock.
-        self._writer: contextlib.AbstractContextManager[Any] = (
-            threading.RLock() if url.startswith("sqlite") else contextlib.nullcontext()
-        )
+        self._writer: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        self._reads = self._sessions
+        if self.is_sqlite:
+            file = _sqlite_file(url)
+            self._writer = WriterLock(file.with_name(file.name + ".writer-lock") if file else None)
+            if file is not None:  # readers on their own connections: in parallel, beside the writer
+                self._reads = sessionmaker(make_engine(url, read_only=True), expire_on_commit=False)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any error."""
         with self._writer, self._sessions() as session, session.begin():
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads: one consistent snapshot, no writer lock. On SQLite its
+        connection refuses writes (``query_only``); on PostgreSQL it is an ordinary transaction."""
+        with self._reads() as session, session.begin():
             yield session
 
     def upgrade(self) -> None:

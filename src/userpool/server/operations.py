@@ -157,3 +157,16 @@ def checked(name: str, request: dict[str, Any]) -> tuple[Handler, dict[str, Any]
     if handler is None:
         raise errors.UnsupportedOperation(f"{name} is not supported by this server.")
     return handler, wire.validate(op, request)
+
+
+#: Operations that only read: they run in :meth:`Database.read` (no writer lock; on SQLite a
+#: snapshot beside the writer, on a connection that refuses writes, answered on the event loop
+#: without the worker-thread hop). An operation belongs here only if no path of it writes:
+#: the import-job reads resume orphaned jobs, GetUserAttributeVerificationCode sends a code.
+READ_ONLY: frozenset[str] = frozenset({
+    "DescribeUserPool", "ListUserPools", "DescribeUserPoolClient", "ListUserPoolClients", "GetCSVHeader",
+    "AdminGetUser", "GetUser", "ListUsers", "GetGroup", "ListGroups", "AdminListGroupsForUser", "ListUsersInGroup",
+    "GetUserPoolMfaConfig", "GetDevice", "ListDevices", "AdminGetDevice", "AdminListDevices",
+    "ListWebAuthnCredentials", "DescribeUserPoolDomain", "DescribeResourceServer", "ListResourceServers",
+    "DescribeIdentityProvider", "ListIdentityProviders", "GetIdentityProviderByIdentifier", "GetUICustomization",
+})

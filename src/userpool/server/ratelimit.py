@@ -311,16 +311,25 @@ class RateLimiter:
         self._last_sweep = 0.0
         self._sweep_lock = threading.Lock()
 
-    def check(self, op: str, params: dict[str, Any], ip: str, now: float | None = None) -> None:
-        """Count this request; raise ``TooManyRequestsException`` when a window is used up.
-
-        A request no limit applies to returns at once: no database, no lock."""
+    def _applicable(self, op: str, params: dict[str, Any]) -> tuple[bool, str | None, int | None, int | None]:
         guess = self.limits.guessing is not None and is_guess(op, params)
         category = CATEGORY.get(op)
         pool_limit = self.limits.per_pool.get(category) if category else None
         ip_limit = self.limits.per_ip.get(category) if category else None
         if ip_limit is not None and pool_limit is not None and ip_limit >= pool_limit:
             ip_limit = None  # it could never trigger before the pool's own limit
+        return guess, category, pool_limit, ip_limit
+
+    def counts(self, op: str, params: dict[str, Any]) -> bool:
+        """Whether :meth:`check` would count this request (a database write)."""
+        guess, _, pool_limit, ip_limit = self._applicable(op, params)
+        return guess or pool_limit is not None or ip_limit is not None
+
+    def check(self, op: str, params: dict[str, Any], ip: str, now: float | None = None) -> None:
+        """Count this request; raise ``TooManyRequestsException`` when a window is used up.
+
+        A request no limit applies to returns at once: no database, no lock."""
+        guess, category, pool_limit, ip_limit = self._applicable(op, params)
         if not guess and pool_limit is None and ip_limit is None:
             return
         now = time.time() if now is None else now
