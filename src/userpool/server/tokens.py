@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -127,20 +128,23 @@ def discard_refresh_token(ctx: Context, token: str) -> None:
     ctx.db.execute(delete(RefreshToken).where(RefreshToken.token_hash == hash_secret(token)))
 
 
-# Every issuance reads the user's groups: the statement is built once, its value bound per call.
+# Every issuance reads the user's groups: the statement is built once, its value bound per call;
+# three columns as plain rows (``name``, ``precedence``, ``role_arn``), no ORM objects to build.
 _USER_GROUPS = (
-    select(Group)
+    select(Group.name, Group.precedence, Group.role_arn)
     .join(UserGroup, (UserGroup.pool_id == Group.pool_id) & (UserGroup.group_name == Group.name))
     .where(UserGroup.user_id == bindparam("user_id"))
 )
 
 
-def user_groups(db: Session, user: User) -> list[Group]:
-    rows = db.scalars(_USER_GROUPS, {"user_id": user.id}).all()
+def user_groups(db: Session, user: User) -> list[Row[str, int | None, str | None]]:
+    """The user's groups in precedence order (then by name), as token claims list them."""
+    db.flush()  # memberships changed in this unit of work count (Core skips the ORM's autoflush)
+    rows = db.connection().execute(_USER_GROUPS, {"user_id": user.id}).all()
     return sorted(rows, key=lambda g: (g.precedence if g.precedence is not None else 2**31, g.name))
 
 
-def preferred_role(groups: list[Group]) -> str | None:
+def preferred_role(groups: Sequence[Any]) -> str | None:
     """The role of the best-placed group that has one (``groups`` in precedence order).
 
     Cognito: when groups tie at that precedence with different roles, none is preferred.
