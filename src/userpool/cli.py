@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -50,11 +51,32 @@ def _metrics_dir(data_dir: Path) -> None:
 
 
 def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity, which containers narrow), at least 1."""
+    """The cores this process may use, at least 1: its CPU affinity, narrowed by a cgroup CPU
+    quota (a container's ``--cpus``), which affinity does not show."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpu_quota()
+    return max(1, min(cores, math.ceil(quota)) if quota else cores)
+
+
+def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
+    """CPUs the cgroup may use (quota / period), or None when unlimited or unknown.
+    cgroup v2: ``cpu.max`` ("max 100000" or "150000 100000"); v1: ``cpu/cpu.cfs_quota_us``."""
+    try:
+        quota, _, period = (root / "cpu.max").read_text().partition(" ")
+        if quota != "max":
+            return int(quota) / int(period)
+        return None
+    except (OSError, ValueError):
+        pass
+    try:
+        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota_us / period_us if quota_us > 0 and period_us > 0 else None
 
 
 def _check_serve_options(

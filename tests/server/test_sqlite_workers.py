@@ -115,3 +115,22 @@ def test_read_transactions_refuse_writes(tmp_path: Path) -> None:
     with db.transaction() as session:  # writers still write
         session.execute(text("DELETE FROM user_pools"))
     assert sqlite3.connect(tmp_path / "userpool.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"cpu.max": "max 100000\n"}, None),
+    ({"cpu.max": "150000 100000\n"}, 1.5),
+    ({"cpu.max": "50000 100000"}, 0.5),
+    ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2.0),
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+    ({}, None),
+])
+def test_a_containers_cpu_quota_caps_the_default(tmp_path: Path, files: dict[str, str], expected: float | None) -> None:
+    """Affinity shows every core of the host inside a container limited by ``--cpus``: the
+    cgroup's quota decides (one worker per allowed core, rounded up)."""
+    from userpool.cli import cgroup_cpu_quota
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert cgroup_cpu_quota(tmp_path) == expected
