@@ -66,11 +66,11 @@ def cgroup_cpu_quota(root: Path = Path("/sys/fs/cgroup")) -> float | None:
     cgroup v2: ``cpu.max`` ("max 100000" or "150000 100000"); v1: ``cpu/cpu.cfs_quota_us``."""
     try:
         quota, _, period = (root / "cpu.max").read_text().partition(" ")
-        if quota != "max":
-            return int(quota) / int(period)
-        return None
+        limit = None if quota == "max" else int(quota) / int(period)
     except (OSError, ValueError):
         pass
+    else:
+        return limit
     try:
         quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
         period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
