@@ -130,7 +130,7 @@ def test_a_containers_cpu_quota_caps_the_default(tmp_path: Path, files: dict[str
     cgroup's quota decides (one worker per allowed core, rounded up)."""
     from userpool.cli import cgroup_cpu_quota
 
-    for name, text in files.items():
+    for name, content in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+        (tmp_path / name).write_text(content)
     assert cgroup_cpu_quota(tmp_path) == expected
