@@ -5,6 +5,7 @@ or a file; both kept in the database so that every server process shares them.""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +131,15 @@ def _from(server: RunningServer, address: str, client_id: str) -> httpx.Response
 
 def test_one_address_cannot_use_up_a_pools_quota(limited: RunningServer) -> None:
     w = Wire(limited)
-    _, client_id = _pool(w)
-    first = [_throttled(_from(limited, "127.0.0.1", client_id)) for _ in range(5)]
+    for _ in range(3):  # fixed 60 s windows: a run that straddles a boundary is measured again, on a new pool
+        window = int(time.time()) // 60
+        _, client_id = _pool(w)
+        first = [_throttled(_from(limited, "127.0.0.1", client_id)) for _ in range(5)]
+        other = _throttled(_from(limited, "127.0.0.2", client_id))  # another address, same pool
+        if int(time.time()) // 60 == window:
+            break
     assert first == [False, False, False, True, True]
-    assert not _throttled(_from(limited, "127.0.0.2", client_id))  # another address, same pool
+    assert not other
 
 
 @pytest.mark.postgres
