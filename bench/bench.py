@@ -205,7 +205,8 @@ def start_cognito_local(work: Path) -> Target | None:
 
 
 def unsupported(peer: str) -> dict[str, str]:
-    return {op: f"not supported by {peer}" for op in HOSTED_OPS}
+    """The note on the rows of the operations a peer does not implement."""
+    return dict.fromkeys(HOSTED_OPS, f"not supported by {peer}")
 
 
 def setup_pool(t: Target, users: int) -> list[dict[str, Any]]:

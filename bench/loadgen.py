@@ -131,9 +131,9 @@ class _FirstForm(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form" and self.action is None:
             self.action = a.get("action", "")
-        elif tag == "input" and self.action is not None and not self._done and a.get("name"):
-            if a.get("type") != "radio" or "checked" in a:
-                self.fields[a["name"]] = a.get("value", "")
+        elif (tag == "input" and self.action is not None and not self._done and a.get("name")
+              and (a.get("type") != "radio" or "checked" in a)):  # an unchecked radio button is not sent
+            self.fields[a["name"]] = a.get("value", "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self.action is not None:
