@@ -33,13 +33,24 @@ import limits  # noqa: E402 - bench/'s own modules, found through the path set j
 import loadgen  # noqa: E402
 from gencsv import write as write_csv  # noqa: E402
 
-OPS = ["srp", "password", "refresh", "get_user", "sign_up"]
+# Managed login's token endpoint and sign-in, and USER_AUTH: userpool's own (moto's server and
+# cognito-local have no hosted endpoints and no USER_AUTH)
+HOSTED_OPS = ["client_credentials", "code_exchange", "email_otp"]
+OPS = ["srp", "password", "refresh", "get_user", "sign_up", *HOSTED_OPS]
 OP_TITLES = {
     "srp": "SRP sign-in (2 calls)",
     "password": "USER_PASSWORD_AUTH",
     "refresh": "refresh",
     "get_user": "GetUser",
     "sign_up": "SignUp",
+    "client_credentials": "client_credentials (/oauth2/token)",
+    "code_exchange": "managed login sign-in + code exchange (4 requests)",
+    "email_otp": "USER_AUTH EMAIL_OTP sign-in (2 calls)",
+}
+HOSTED_NOTES = {
+    "code_exchange": ("GET /oauth2/authorize, GET /login, POST /login (username, password, CSRF field and cookie), "
+                      "POST /oauth2/token with the PKCE verifier: the one argon2id verification dominates, as for USER_PASSWORD_AUTH"),
+    "email_otp": "InitiateAuth USER_AUTH + RespondToAuthChallenge with the code read from the outbox by the load generator",
 }
 # Goals of issue 7, per server CPU-second
 GOALS = {"srp": 250, "refresh": 800, "get_user": 2000}
@@ -157,7 +168,7 @@ def start_userpool(work: Path, label: str, database: str | None = None, workers:
     cp.read(data / "admin-credentials")
     admin = boto_admin(url, cp["default"]["aws_access_key_id"], cp["default"]["aws_secret_access_key"])
     return Target(name=f"userpool {label}", url=url, proc=proc, supports=set(OPS), admin=admin,
-                  refresh_api="GetTokensFromRefreshToken", data_dir=data)
+                  refresh_api="GetTokensFromRefreshToken", data_dir=data, notes=dict(HOSTED_NOTES))
 
 
 def start_moto(work: Path) -> Target | None:
@@ -169,9 +180,10 @@ def start_moto(work: Path) -> Target | None:
     proc = subprocess.Popen([str(exe), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/moto-api/", proc, "moto_server")
-    return Target(name="moto_server", url=url, proc=proc, supports=set(OPS), admin=boto_admin(url),
+    return Target(name="moto_server", url=url, proc=proc, supports=set(OPS) - set(HOSTED_OPS), admin=boto_admin(url),
                   notes={"srp": "moto does not check the SRP proof (random SALT/SRP_B, any signature passes)",
-                         "refresh": "moto: InitiateAuth REFRESH_TOKEN_AUTH (no GetTokensFromRefreshToken)"})
+                         "refresh": "moto: InitiateAuth REFRESH_TOKEN_AUTH (no GetTokensFromRefreshToken)",
+                         **unsupported("moto_server")})
 
 
 def start_cognito_local(work: Path) -> Target | None:
@@ -191,16 +203,28 @@ def start_cognito_local(work: Path) -> Target | None:
                   admin=boto_admin(url),
                   notes={"srp": "cognito-local has no USER_SRP_AUTH",
                          "refresh": "cognito-local: InitiateAuth REFRESH_TOKEN_AUTH (no GetTokensFromRefreshToken)",
-                         "password": "cognito-local stores and compares passwords in plain text"})
+                         "password": "cognito-local stores and compares passwords in plain text",
+                         **unsupported("cognito-local")})
+
+
+def unsupported(peer: str) -> dict[str, str]:
+    """The note on the rows of the operations a peer does not implement."""
+    return dict.fromkeys(HOSTED_OPS, f"not supported by {peer}")
 
 
 def setup_pool(t: Target, users: int) -> list[dict[str, Any]]:
-    """A pool, an app client with every flow, and ``users`` confirmed users, each signed in once."""
+    """A pool, an app client with every flow, and ``users`` confirmed users, each signed in once
+    (on userpool, with managed login and USER_AUTH's e-mailed codes too: ``setup_hosted``)."""
     admin = t.admin
-    pool = admin.create_user_pool(PoolName="bench", AutoVerifiedAttributes=["email"])["UserPool"]
+    hosted = bool(t.supports & set(HOSTED_OPS))
+    # PASSWORD stays a first factor: the password flows above are measured on the same pool
+    policies = {"Policies": {"SignInPolicy": {"AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP"]}}} if hosted else {}
+    pool = admin.create_user_pool(PoolName="bench", AutoVerifiedAttributes=["email"], **policies)["UserPool"]
     t.pool_id = pool["Id"]
-    client = admin.create_user_pool_client(UserPoolId=t.pool_id, ClientName="bench", ExplicitAuthFlows=ALL_FLOWS)["UserPoolClient"]
+    flows = [*ALL_FLOWS, "ALLOW_USER_AUTH"] if hosted else ALL_FLOWS
+    client = admin.create_user_pool_client(UserPoolId=t.pool_id, ClientName="bench", ExplicitAuthFlows=flows)["UserPoolClient"]
     t.client_id = client["ClientId"]
+    extra = setup_hosted(t) if hosted else {}
     per_worker = []
     with httpx.Client(base_url=t.url, headers={"Content-Type": "application/x-amz-json-1.1"}, timeout=60) as http:
         for i in range(users):
@@ -215,9 +239,30 @@ def setup_pool(t: Target, users: int) -> list[dict[str, Any]]:
             per_worker.append({
                 "index": i, "url": t.url, "pool_id": t.pool_id, "client_id": t.client_id, "username": name,
                 "password": loadgen.PASSWORD, "refresh_token": signed["RefreshToken"], "access_token": signed["AccessToken"],
-                "refresh_api": t.refresh_api,
+                "refresh_api": t.refresh_api, **extra,
             })
     return per_worker
+
+
+def setup_hosted(t: Target) -> dict[str, Any]:
+    """Managed login on the bench pool: a domain, a resource server with a scope, a confidential
+    machine-to-machine client (client_credentials) and a public web client (code with PKCE). The
+    hosted endpoints find the pool from the client_id, so the bare address serves them."""
+    admin = t.admin
+    admin.create_user_pool_domain(UserPoolId=t.pool_id, Domain=f"bench-{t.pool_id.split('_')[1].lower()}")
+    api = "https://api.bench.example.com"
+    admin.create_resource_server(UserPoolId=t.pool_id, Identifier=api, Name="bench api",
+                                 Scopes=[{"ScopeName": "jobs.run", "ScopeDescription": "run jobs"}])
+    scope = f"{api}/jobs.run"
+    m2m = admin.create_user_pool_client(UserPoolId=t.pool_id, ClientName="bench m2m", GenerateSecret=True,
+                                        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["client_credentials"],
+                                        AllowedOAuthScopes=[scope])["UserPoolClient"]
+    web = admin.create_user_pool_client(UserPoolId=t.pool_id, ClientName="bench web", ExplicitAuthFlows=ALL_FLOWS,
+                                        AllowedOAuthFlowsUserPoolClient=True, AllowedOAuthFlows=["code"],
+                                        AllowedOAuthScopes=["openid", "email"], CallbackURLs=[loadgen.CALLBACK],
+                                        SupportedIdentityProviders=["COGNITO"])["UserPoolClient"]
+    return {"m2m_client_id": m2m["ClientId"], "m2m_client_secret": m2m["ClientSecret"], "m2m_scope": scope,
+            "web_client_id": web["ClientId"], "outbox": str(t.data_dir / "outbox.jsonl")}  # type: ignore[operator]
 
 
 # ------------------------------------------------------------------ measuring
@@ -273,8 +318,13 @@ def run_target(t: Target, args: argparse.Namespace, ops: list[str]) -> list[Row]
         if args.profile and t.name.startswith("userpool") and op in t.supports:
             rows.append(profile(t, op, workers, args))
         else:
-            rows.append(measure(t, op, workers, args.duration, args.max_ops))
+            rows.append(measure(t, op, workers, op_duration(op, args), args.max_ops))
     return rows
+
+
+def op_duration(op: str, args: argparse.Namespace) -> float:
+    """Seconds to measure ``op``: the hosted ops are shorter by default, to keep a full run near 12 minutes."""
+    return float(args.hosted_duration) if op in HOSTED_OPS else float(args.duration)
 
 
 def profile(t: Target, op: str, workers: list[dict[str, Any]], args: argparse.Namespace) -> Row:
@@ -282,10 +332,10 @@ def profile(t: Target, op: str, workers: list[dict[str, Any]], args: argparse.Na
     spy = Path(sys.executable).parent / "py-spy"
     out = args.out / f"profile-{t.name.replace(' ', '_')}-{op}.txt"
     rec = subprocess.Popen([str(spy), "record", "--pid", str(t.proc.pid), "--subprocesses", "--format", "raw", "-o", str(out),
-                            "--duration", str(int(args.duration) + 2), "--rate", "200", "--nonblocking", *([] if os.environ.get("BENCH_PROFILE_ALL") else ["--gil"])],
+                            "--duration", str(int(op_duration(op, args)) + 2), "--rate", "200", "--nonblocking", *([] if os.environ.get("BENCH_PROFILE_ALL") else ["--gil"])],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    row = measure(t, op, workers, args.duration, args.max_ops)
+    row = measure(t, op, workers, op_duration(op, args), args.max_ops)
     rec.wait(60)
     row.note = (row.note + "; " if row.note else "") + f"profiled: {out.name}"
     return row
@@ -424,6 +474,9 @@ def limits_per_op(lim: dict[str, float]) -> dict[str, tuple[float, str]]:
         "refresh": (rsa / 2, "2 RSA signatures"),
         "get_user": (lim["rsa2048_verify"], "1 RSA verification"),
         "sign_up": (1 / (1 / argon + 1 / modexp), "1 argon2id hash + 1 modexp (SRP verifier)"),
+        "client_credentials": (rsa, "1 RSA signature (access token)"),
+        "code_exchange": (1 / (1 / argon + 2 / rsa), "1 argon2id verification + 2 RSA signatures"),
+        "email_otp": (rsa / 2, "2 RSA signatures"),
     }
 
 
@@ -431,7 +484,9 @@ def render(rows: list[Row], lim: dict[str, float], growth_rows: list[Growth], me
     per_op = limits_per_op(lim)
     out = []
     out.append(f"userpool benchmark — {meta['date']} — {meta['machine']}")
-    out.append(f"load: {meta['clients']} client processes x {meta['duration']} s per measurement; load average before: {meta['load_before']}, after: {meta['load_after']}")
+    hosted = f" ({meta['hosted_duration']} s for {', '.join(HOSTED_OPS)})" if meta["hosted_duration"] != meta["duration"] else ""
+    out.append(f"load: {meta['clients']} client processes x {meta['duration']} s per measurement{hosted}; "
+               f"load average before: {meta['load_before']}, after: {meta['load_after']}")
     out.append("")
     out.append("Physical limits (per CPU-second, measured in this run):")
     out.append(f"  RSA-2048 signatures/s {lim['rsa2048_sign']:,.0f}; RSA-2048 verifications/s {lim['rsa2048_verify']:,.0f}; "
@@ -494,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small sizes and short durations (CI)")
     ap.add_argument("--duration", type=float, default=None, help="seconds per measurement (default 10; quick 1)")
+    ap.add_argument("--hosted-duration", type=float, default=None,
+                    help=f"seconds per measurement of {', '.join(HOSTED_OPS)} (default: --duration, at most 5)")
     ap.add_argument("--clients", type=int, default=None, help="load-generator processes (default 4; quick 2)")
     ap.add_argument("--max-ops", type=int, default=None, help="operations per client process at most")
     ap.add_argument("--targets", default="userpool,postgres,moto,cognito-local",
@@ -505,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args(argv)
     args.duration = args.duration or (1.0 if args.quick else 10.0)
+    args.hosted_duration = args.hosted_duration or min(args.duration, 5.0)
     args.clients = args.clients or (2 if args.quick else 4)
     args.max_ops = args.max_ops or (500 if args.quick else 1_000_000)
     args.growth_samples = args.growth_samples or (40 if args.quick else 400)
@@ -516,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
-        "clients": args.clients, "duration": args.duration, "load_before": _load(),
+        "clients": args.clients, "duration": args.duration, "hosted_duration": args.hosted_duration, "load_before": _load(),
     }
     print(f"userpool bench: {meta['machine']}; load average {meta['load_before']}; work dir {work}", flush=True)
     lim_seconds = 0.3 if args.quick else 2.0

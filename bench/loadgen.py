@@ -7,12 +7,18 @@ requests: InitiateAuth and RespondToAuthChallenge, with the client's SRP maths i
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import multiprocessing as mp
+import os
+import secrets
 import time
 import uuid
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
@@ -20,6 +26,8 @@ from userpool import srp
 
 TARGET = "AWSCognitoIdentityProviderService."
 PASSWORD = "Bench-passw0rd!"
+CALLBACK = "https://app.example.com/callback"
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}  # the workers' client defaults to the JSON protocol's type
 
 
 class CallFailed(Exception):
@@ -99,6 +107,117 @@ def op_list_users(client: httpx.Client, w: dict[str, Any], n: int) -> None:
         raise CallFailed(f"ListUsers: {r.status_code} {r.text[:200]}")
 
 
+# ------------------------------------------------------------------ managed login and USER_AUTH (userpool only)
+
+
+def op_client_credentials(client: httpx.Client, w: dict[str, Any], n: int) -> None:
+    """A machine-to-machine token: POST /oauth2/token, client_credentials, HTTP Basic, a custom scope."""
+    r = client.post("/oauth2/token", data={"grant_type": "client_credentials", "scope": w["m2m_scope"]},
+                    auth=(w["m2m_client_id"], w["m2m_client_secret"]), headers=FORM)
+    if r.status_code != 200 or "access_token" not in r.json():
+        raise CallFailed(f"client_credentials: {r.status_code} {r.text[:200]}")
+
+
+class _FirstForm(HTMLParser):
+    """The action and the named inputs (hidden CSRF token included) of a page's first form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form" and self.action is None:
+            self.action = a.get("action", "")
+        elif (tag == "input" and self.action is not None and not self._done and a.get("name")
+              and (a.get("type") != "radio" or "checked" in a)):  # an unchecked radio button is not sent
+            self.fields[a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.action is not None:
+            self._done = True
+
+
+def _follow(client: httpx.Client, r: httpx.Response) -> httpx.Response:
+    """Follow the server's own redirects (relative ones) as a browser would; stop at the app's."""
+    for _ in range(5):
+        location = r.headers.get("location", "")
+        if r.status_code not in (302, 303) or not location.startswith("/"):
+            return r
+        r = client.get(location)
+    raise CallFailed("too many redirects")
+
+
+def op_code_exchange(client: httpx.Client, w: dict[str, Any], n: int) -> None:
+    """A whole managed-login sign-in, as a browser without a session does it: GET /oauth2/authorize
+    (code, PKCE S256, state) -> the hosted /login page -> POST the form (username, password and the
+    page's hidden fields, with its cookies) -> the redirect to the app with the code -> POST
+    /oauth2/token authorization_code with the code_verifier."""
+    client.cookies.clear()  # a fresh browser: no hosted session, so the sign-in page and the password
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    state = secrets.token_urlsafe(12)
+    query = {"client_id": w["web_client_id"], "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid email",
+             "state": state, "code_challenge": challenge, "code_challenge_method": "S256"}
+    page = _follow(client, client.get("/oauth2/authorize?" + urlencode(query)))
+    form = _FirstForm()
+    form.feed(page.text)
+    if page.status_code != 200 or form.action is None:
+        raise CallFailed(f"authorize: no sign-in page: {page.status_code} {page.text[:200]}")
+    posted = client.post(form.action, data={**form.fields, "username": w["username"], "password": w["password"]}, headers=FORM)
+    landed = _follow(client, posted)
+    location = landed.headers.get("location", "")
+    params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    if not location.startswith(CALLBACK) or params.get("state") != state or "code" not in params:
+        raise CallFailed(f"sign-in: no code: {landed.status_code} {location or landed.text[:200]}")
+    r = client.post("/oauth2/token", headers=FORM, data={
+        "grant_type": "authorization_code", "client_id": w["web_client_id"], "code": params["code"],
+        "redirect_uri": CALLBACK, "code_verifier": verifier})
+    if r.status_code != 200 or "id_token" not in r.json():
+        raise CallFailed(f"authorization_code: {r.status_code} {r.text[:200]}")
+
+
+def newest_code(outbox: str, pool_id: str, username: str, after: float) -> str | None:
+    """The newest e-mailed code for this user in the server's outbox (DATA_DIR/outbox.jsonl), read
+    from the file's end: every worker signs in its own user, so its message is among the last lines."""
+    with open(outbox, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        for window in (1 << 16, size):
+            start = max(0, size - window)
+            f.seek(start)
+            lines = f.read(size - start).splitlines()[1 if start else 0:]
+            for line in reversed(lines):
+                msg = json.loads(line)
+                if msg["time"] < after:
+                    break
+                if msg["username"] == username and msg["user_pool_id"] == pool_id and msg["delivery_medium"] == "EMAIL" and msg["code"]:
+                    return str(msg["code"])
+    return None
+
+
+def op_email_otp(client: httpx.Client, w: dict[str, Any], n: int) -> None:
+    """USER_AUTH with PREFERRED_CHALLENGE EMAIL_OTP: InitiateAuth -> the code from the outbox ->
+    RespondToAuthChallenge EMAIL_OTP_CODE (2 calls; no password, so no argon2id)."""
+    asked = time.time() - 1  # the outbox's timestamps are the server's clock: the same machine's
+    first = call(client, "InitiateAuth", {
+        "ClientId": w["client_id"], "AuthFlow": "USER_AUTH",
+        "AuthParameters": {"USERNAME": w["username"], "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+    })
+    if first.get("ChallengeName") != "EMAIL_OTP":
+        raise CallFailed(f"no EMAIL_OTP challenge: {str(first)[:200]}")
+    code = newest_code(w["outbox"], w["pool_id"], w["username"], asked)
+    if code is None:
+        raise CallFailed("no code in the outbox")
+    out = call(client, "RespondToAuthChallenge", {
+        "ClientId": w["client_id"], "ChallengeName": "EMAIL_OTP", "Session": first["Session"],
+        "ChallengeResponses": {"USERNAME": w["username"], "EMAIL_OTP_CODE": code},
+    })
+    if "AuthenticationResult" not in out:
+        raise CallFailed(f"no tokens: {str(out)[:200]}")
+
+
 OPERATIONS = {
     "srp": op_srp,
     "password": op_password,
@@ -106,6 +225,9 @@ OPERATIONS = {
     "get_user": op_get_user,
     "sign_up": op_sign_up,
     "list_users": op_list_users,
+    "client_credentials": op_client_credentials,
+    "code_exchange": op_code_exchange,
+    "email_otp": op_email_otp,
 }
 
 
