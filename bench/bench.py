@@ -311,15 +311,44 @@ def fmt_ms(v: float | None) -> str:
     return f"{v * 1000:7.1f} ms" if v is not None else "    n/a   "
 
 
-def run_target(t: Target, args: argparse.Namespace, ops: list[str]) -> list[Row]:
-    workers = setup_pool(t, args.clients)
-    rows = []
+def start_targets(work: Path, targets: set[str], pg: Postgres | None, ops: list[str]) -> tuple[list[Target], list[Row]]:
+    """Every server under test, started together (idle until its turn), and the rows of peers
+    that are not installed."""
+    up: list[Target] = []
+    missing: list[Row] = []
+    if "userpool" in targets:
+        for workers in (1, 2):  # 2: the default on this machine's cores (one per core)
+            up.append(start_userpool(work, f"SQLite, {workers} worker{'s' if workers > 1 else ''}", workers=workers))
+    if pg is not None:
+        for workers in (1, 2):
+            t = start_userpool(work, f"PostgreSQL, {workers} worker{'s' if workers > 1 else ''}",
+                               database=pg.database(f"bench_w{workers}"), workers=workers)
+            t.db_pids = pg.pids()
+            up.append(t)
+    for name, starter in (("moto", start_moto), ("cognito-local", start_cognito_local)):
+        if name in targets:
+            other = starter(work)
+            if other is None:
+                missing += [Row(name if name != "moto" else "moto_server", op, note="not installed (bench/run installs it)") for op in ops]
+            else:
+                up.append(other)
+    return up, missing
+
+
+def run_interleaved(up: list[Target], args: argparse.Namespace, ops: list[str]) -> list[Row]:
+    """Each operation on every target back to back, then the next operation: a shared machine's
+    speed drifts over a run (seen here: 1.6x within ten minutes), so the ratios in one row's
+    goal column compare measurements minutes apart at most, not a whole run apart."""
+    setups = {t.name: setup_pool(t, args.clients) for t in up}
+    rows: list[Row] = []
     for op in ops:
-        if args.profile and t.name.startswith("userpool") and op in t.supports:
-            rows.append(profile(t, op, workers, args))
-        else:
-            rows.append(measure(t, op, workers, op_duration(op, args), args.max_ops))
-    return rows
+        for t in up:
+            if args.profile and t.name.startswith("userpool") and op in t.supports:
+                rows.append(profile(t, op, setups[t.name], args))
+            else:
+                rows.append(measure(t, op, setups[t.name], op_duration(op, args), args.max_ops))
+    order = {t.name: i for i, t in enumerate(up)}
+    return sorted(rows, key=lambda r: (order.get(r.target, len(order)), ops.index(r.op)))
 
 
 def op_duration(op: str, args: argparse.Namespace) -> float:
@@ -584,41 +613,21 @@ def main(argv: list[str] | None = None) -> int:
     print("  limits: " + ", ".join(f"{k} {v:,.1f}/s" for k, v in lim.items()), flush=True)
     rows: list[Row] = []
     pg: Postgres | None = None
+    up: list[Target] = []
     try:
-        if "userpool" in targets:
-            for workers in (1, 2):  # 2: the default on this machine's cores (one per core)
-                t = start_userpool(work, f"SQLite, {workers} worker{'s' if workers > 1 else ''}", workers=workers)
-                try:
-                    rows += run_target(t, args, ops)
-                finally:
-                    t.stop()
         if "postgres" in targets:
             try:
                 pg = Postgres(work)
             except (subprocess.CalledProcessError, OSError) as exc:
                 print(f"  PostgreSQL unavailable: {exc}", flush=True)
-            if pg is not None:
-                for workers in (1, 2):
-                    t = start_userpool(work, f"PostgreSQL, {workers} worker{'s' if workers > 1 else ''}",
-                                       database=pg.database(f"bench_w{workers}"), workers=workers)
-                    t.db_pids = pg.pids()
-                    try:
-                        rows += run_target(t, args, ops)
-                    finally:
-                        t.stop()
-        for name, starter in (("moto", start_moto), ("cognito-local", start_cognito_local)):
-            if name not in targets:
-                continue
-            other = starter(work)
-            if other is None:
-                rows += [Row(name if name != "moto" else "moto_server", op, note="not installed (bench/run installs it)") for op in ops]
-                continue
-            try:
-                rows += run_target(other, args, ops)
-            finally:
-                other.stop()
+        up, rows = start_targets(work, targets, pg, ops)
+        rows += run_interleaved(up, args, ops)
+        for t in up:
+            t.stop()
         growth_rows = [growth(work, n, args) for n in growth_sizes]
     finally:
+        for t in up:
+            t.stop()
         if pg is not None:
             pg.stop()
     meta["load_after"] = _load()
