@@ -9,6 +9,7 @@ The schema is created and upgraded by Alembic (``migrations/``), never by ``crea
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -586,3 +587,45 @@ class Database:
             return True
         with self.engine.connect() as conn:
             return conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+
+
+class CompiledRead:
+    """A hot SELECT, compiled by SQLAlchemy once per dialect and run on the transaction's own
+    DB-API cursor: for a one-row read, SQLAlchemy's execution path (compiled-cache lookup,
+    execution context, result processing) costs more CPU than the database does. Rows are plain
+    tuples in the statement's column order; ``json_columns`` (positions) are decoded as the
+    JSON type would (SQLite hands back text; psycopg decodes JSON itself). Only for reads whose
+    columns need no other type processing."""
+
+    def __init__(self, stmt: Any, json_columns: tuple[int, ...] = ()) -> None:
+        self._stmt = stmt
+        self._json = json_columns
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _sql(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self._stmt.compile(dialect=dialect)
+            order = tuple(compiled.positiontup) if compiled.positional else None
+            found = self._compiled.setdefault(dialect.name, (compiled.string, order))
+        return found
+
+    def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        conn = session.connection()  # begins the session's transaction if need be
+        sql, order = self._sql(conn.dialect)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, tuple(params[name] for name in order) if order is not None else params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        if not self._json:
+            return [tuple(r) for r in rows]
+        out = []
+        for r in rows:
+            values = list(r)
+            for i in self._json:
+                if isinstance(values[i], (str, bytes)):
+                    values[i] = json.loads(values[i])
+            out.append(tuple(values))
+        return out

@@ -16,7 +16,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 import jwt
 from cryptography.exceptions import InvalidSignature
@@ -29,6 +29,7 @@ from userpool.server import audit, errors, messages
 from userpool.server.context import Context
 from userpool.server.db import (
     AppClient,
+    CompiledRead,
     Group,
     RefreshToken,
     TokenFamily,
@@ -357,7 +358,7 @@ def decode_access_token(ctx: Context, token: str, *, user_api: bool = True) -> d
 
 # The hottest reads, built once: building a statement (operator overloading, coercions) costs
 # more CPU than SQLite takes to run it; values are bound per call.
-_PRINCIPAL = (
+_PRINCIPAL = CompiledRead(
     select(
         TokenFamily.revoked_at, User.id, User.username, User.sub, User.enabled, User.mfa,
         AppClient.id.label("client_found"), AppClient.config.label("client_config"),
@@ -365,14 +366,29 @@ _PRINCIPAL = (
     .select_from(TokenFamily)
     .outerjoin(User, User.id == TokenFamily.user_id)
     .outerjoin(AppClient, AppClient.id == bindparam("client_id"))
-    .where(TokenFamily.origin_jti == bindparam("origin_jti"))
+    .where(TokenFamily.origin_jti == bindparam("origin_jti")),
+    json_columns=(5, 7),
 )
+
+
+class Principal(NamedTuple):
+    """GetUser's row: the token's family state, its user, and the token's app client (typed as
+    :func:`access_principal` returns it, after its checks; the client may be gone)."""
+
+    revoked_at: float | None
+    id: int
+    username: str
+    sub: str
+    enabled: bool
+    mfa: dict[str, Any] | None
+    client_found: str | None
+    client_config: dict[str, Any] | None
 _FAMILY_AND_USER = (
     select(TokenFamily, User)
     .outerjoin(User, User.id == TokenFamily.user_id)
     .where(TokenFamily.origin_jti == bindparam("origin_jti"))
 )
-_ATTRIBUTES = select(UserAttribute.name, UserAttribute.value).where(UserAttribute.user_id == bindparam("user_id"))
+_ATTRIBUTES = CompiledRead(select(UserAttribute.name, UserAttribute.value).where(UserAttribute.user_id == bindparam("user_id")))
 _REFRESH = (
     select(RefreshToken, TokenFamily, User)
     .outerjoin(TokenFamily, TokenFamily.origin_jti == RefreshToken.origin_jti)
@@ -397,7 +413,7 @@ def user_from_access_token(ctx: Context, token: str, *, user_api: bool = True) -
     return user, claims
 
 
-def access_principal(ctx: Context, token: str) -> tuple[Row[Any], dict[str, Any]]:
+def access_principal(ctx: Context, token: str) -> tuple[Principal, dict[str, Any]]:
     """:func:`user_from_access_token`'s checks for a read-only caller (GetUser), as one Core
     query joining the token's family, its user and the token's app client: no ORM objects,
     no attribute load.
@@ -406,9 +422,8 @@ def access_principal(ctx: Context, token: str) -> tuple[Row[Any], dict[str, Any]
     (None when the client is gone: the caller's error, after these checks as before); the
     checks and their errors are the same, in the same order."""
     claims = decode_access_token(ctx, token)
-    found = ctx.db.connection().execute(
-        _PRINCIPAL, {"origin_jti": str(claims.get("origin_jti", "")), "client_id": str(claims.get("client_id", ""))}
-    ).first()
+    rows = _PRINCIPAL.rows(ctx.db, {"origin_jti": str(claims.get("origin_jti", "")), "client_id": str(claims.get("client_id", ""))})
+    found = Principal(*rows[0]) if rows else None
     if found is None or found.revoked_at is not None:
         raise errors.NotAuthorized("Access Token has been revoked")
     if found.id is None or found.sub != claims["sub"]:
@@ -420,7 +435,7 @@ def access_principal(ctx: Context, token: str) -> tuple[Row[Any], dict[str, Any]
 
 def attribute_pairs(ctx: Context, user_id: int) -> list[tuple[str, str]]:
     """A user's (name, value) pairs, in the order the ORM's ``User.attributes`` load gives."""
-    return [(name, value) for name, value in ctx.db.connection().execute(_ATTRIBUTES, {"user_id": user_id})]
+    return [(name, value) for name, value in _ATTRIBUTES.rows(ctx.db, {"user_id": user_id})]
 
 
 def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[RefreshToken, TokenFamily, User]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from userpool.server import errors, messages, pool_schema, pools
@@ -278,7 +278,14 @@ def attribute_list(user: User, only: list[str] | None = None) -> list[dict[str, 
     return [{"Name": n, "Value": attrs[n]} for n in names]
 
 
-def mfa_options(user: User | Row[Any]) -> list[dict[str, str]]:
+class HasMfa(Protocol):
+    """A ``User``, or a row of GetUser's read that has its ``mfa`` column."""
+
+    @property
+    def mfa(self) -> dict[str, Any] | None: ...
+
+
+def mfa_options(user: HasMfa) -> list[dict[str, str]]:
     """Legacy MFAOptions, from a ``User`` or a Core row that has its ``mfa`` column."""
     return list((user.mfa or {}).get("MFAOptions", []))
 

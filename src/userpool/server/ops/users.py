@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from userpool.server import (
@@ -26,7 +26,7 @@ from userpool.server.db import User, UserAttribute, UserPool
 from userpool.server.ops.paging import page
 
 
-def mfa_fields(user: User | Row[Any]) -> dict[str, Any]:
+def mfa_fields(user: users.HasMfa) -> dict[str, Any]:
     """The MFA members of Admin/GetUser's answer (from a ``User`` or GetUser's Core row)."""
     mfa = user.mfa or {}
     out: dict[str, Any] = {}
@@ -106,7 +106,7 @@ def get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     user, claims = tokens.access_principal(ctx, req["AccessToken"])
     if user.client_found is None:
         raise errors.ResourceNotFound(f"User pool client {claims['client_id']} does not exist.")
-    readable = user.client_config.get("ReadAttributes")
+    readable = (user.client_config or {}).get("ReadAttributes")
     readable = [*readable, "sub"] if readable else None
     attrs = dict(tokens.attribute_pairs(ctx, user.id))
     listed = [{"Name": n, "Value": v} for n, v in attrs.items() if readable is None or n in readable]
