@@ -36,11 +36,6 @@ def _error(message: str) -> OAuthNotConfigureException:
     return OAuthNotConfigureException(message)
 
 
-def is_loopback_redirect(uri: str) -> bool:
-    """``http://localhost[:port]/...``, ``http://127.0.0.1[:port]/...`` or ``http://[::1]...`` (RFC 8252 §7.3)."""
-    return is_loopback_http_url(uri)
-
-
 def _uris(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -85,7 +80,7 @@ class OAuthConfig:
     def loopback_sign_in_uri(self) -> str:
         """The first loopback ``redirect_sign_in`` URI: where a desktop app listens (RFC 8252)."""
         for uri in self.redirect_sign_in:
-            if is_loopback_redirect(uri):
+            if is_loopback_http_url(uri):  # RFC 8252 §7.3: a loopback redirect
                 return uri
         raise _error(
             "sign_in_with_redirect needs a loopback redirect_sign_in URI (http://localhost:PORT/... or "

@@ -313,7 +313,6 @@ class WireEdge:
 
     def __init__(self, app: Starlette, api: Api) -> None:
         self.app = app
-        self.state = app.state
         self._rpc = CORSMiddleware(self._wire, **_CORS)
         self._api = api
 

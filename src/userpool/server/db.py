@@ -583,7 +583,7 @@ class Database:
         upgrade(self.engine)
 
     def integrity_ok(self) -> bool:
-        if not self.url.startswith("sqlite"):
+        if not self.is_sqlite:
             return True
         with self.engine.connect() as conn:
             return conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"

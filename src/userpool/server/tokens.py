@@ -369,20 +369,6 @@ _PRINCIPAL = CompiledRead(
     .where(TokenFamily.origin_jti == bindparam("origin_jti")),
     json_columns=(5, 7),
 )
-
-
-class Principal(NamedTuple):
-    """GetUser's row: the token's family state, its user, and the token's app client (typed as
-    :func:`access_principal` returns it, after its checks; the client may be gone)."""
-
-    revoked_at: float | None
-    id: int
-    username: str
-    sub: str
-    enabled: bool
-    mfa: dict[str, Any] | None
-    client_found: str | None
-    client_config: dict[str, Any] | None
 _FAMILY_AND_USER = (
     select(TokenFamily, User)
     .outerjoin(User, User.id == TokenFamily.user_id)
@@ -397,6 +383,20 @@ _REFRESH = (
     .options(joinedload(User.attributes))  # in the same query, not a second (selectin) one
     .with_for_update(of=RefreshToken)
 )
+
+
+class Principal(NamedTuple):
+    """GetUser's row: the token's family state, its user, and the token's app client (typed as
+    :func:`access_principal` returns it, after its checks; the client may be gone)."""
+
+    revoked_at: float | None
+    id: int
+    username: str
+    sub: str
+    enabled: bool
+    mfa: dict[str, Any] | None
+    client_found: str | None
+    client_config: dict[str, Any] | None
 
 
 def user_from_access_token(ctx: Context, token: str, *, user_api: bool = True) -> tuple[User, dict[str, Any]]:

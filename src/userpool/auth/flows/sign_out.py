@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from userpool._loopback import is_loopback_http_url
+
 from ..constants import HubEvent
 from ..errors import AuthError
-from ..oauth_config import is_loopback_redirect
 from .base import Flow, NeedTokens, OpenAuthSession, call, clear_tokens, load_tokens
 
 if TYPE_CHECKING:
@@ -60,12 +61,12 @@ def hosted_sign_out(ctx: AuthContext) -> Flow[None]:
     oauth = ctx.config.oauth
     if oauth is None or not oauth.redirect_sign_out:
         return
-    loopback = [uri for uri in oauth.redirect_sign_out if is_loopback_redirect(uri)]
+    loopback = [uri for uri in oauth.redirect_sign_out if is_loopback_http_url(uri)]
     logout_uri, client_id = (loopback or list(oauth.redirect_sign_out))[0], ctx.config.client_id
     try:
         yield OpenAuthSession(
             logout_uri, lambda uri: oauth.logout_url(client_id, uri), ctx.redirect_timeout,
-            wait=is_loopback_redirect(logout_uri), required=False,
+            wait=is_loopback_http_url(logout_uri), required=False,
         )
     except AuthError as error:
         log.warning("sign_out: the hosted UI's session was not ended: %s", error)
