@@ -36,8 +36,9 @@ def wire_name(spec: dict[str, Any]) -> str:
 
 
 def described(schema: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """SchemaAttributes as DescribeUserPool answers them."""
-    return [{**copy.deepcopy(a), "Name": wire_name(a)} for a in schema]
+    """SchemaAttributes as DescribeUserPool answers them (new entries; nested members shared
+    with ``schema``, which DescribeUserPool has already copied from the pool)."""
+    return [{**a, "Name": wire_name(a)} for a in schema]
 
 
 def entry_for(schema: dict[str, dict[str, Any]], name: str) -> dict[str, Any] | None:

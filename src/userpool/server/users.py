@@ -160,6 +160,16 @@ def unknown_attributes(names: list[str], *, creating: bool) -> errors.CognitoErr
     return errors.InvalidParameter(messages.SCHEMA_MISMATCH + lines if creating else lines)
 
 
+def schema_entries(schema: dict[str, dict[str, Any]], names: list[str], *, creating: bool) -> list[tuple[str, dict[str, Any]]]:
+    """Each requested attribute name with the schema entry it designates, in order; every name
+    the schema lacks is refused at once (:func:`unknown_attributes`), before anything changes."""
+    entries = [(name, pool_schema.entry_for(schema, name)) for name in names]
+    unknown = [name for name, spec in entries if spec is None]
+    if unknown:
+        raise unknown_attributes(unknown, creating=creating)
+    return [(name, spec) for name, spec in entries if spec is not None]
+
+
 def _check_value(schema: dict[str, Any], name: str, value: str) -> str:
     """The value to store (booleans as "true"/"false": Cognito takes them in any case)."""
     if name == "email" and value and not _EMAIL.match(value):
@@ -205,14 +215,9 @@ def apply_attributes(
     schema = pools.schema_of(pool)
     changed: list[str] = []
     pairs = [(a.get("Name", ""), a.get("Value", "")) for a in attributes]
-    entries = [(n, v, pool_schema.entry_for(schema, n)) for n, v in pairs]
-    unknown = [n for n, _, spec in entries if spec is None]
-    if unknown:
-        raise unknown_attributes(unknown, creating=creating)
+    entries = schema_entries(schema, [n for n, _ in pairs], creating=creating)
     explicit_flags = {n for n, _ in pairs if n in VERIFIED_FLAG.values()}
-    for name, value, spec in entries:
-        if spec is None:  # refused above
-            continue
+    for (name, spec), (_, value) in zip(entries, pairs, strict=True):
         if name == "sub" or (not creating and not spec.get("Mutable", True)):
             raise errors.InvalidParameter(f"Cannot modify an immutable attribute: {name}")
         if not admin and (spec.get("DeveloperOnlyAttribute") or name in VERIFIED_FLAG.values()):
@@ -260,9 +265,9 @@ def check_alias_unique(ctx: Context, pool: UserPool, user: User, force: bool = F
         # return it first and hide the other one
         other = _by_attribute(ctx.db, pool, name, value, verified_only=name not in pools.username_attributes(pool), exclude=user.id)
         if other is not None and other.id != user.id:
-            if name in pools.username_attributes(pool) and user.id is None:
-                raise errors.UsernameExists(messages.EMAIL_TAKEN if name == "email" else f"An account with the given {name} already exists.")
             if name in pools.username_attributes(pool):
+                if user.id is None:  # a new user whose sign-in name is taken
+                    raise errors.UsernameExists(messages.EMAIL_TAKEN if name == "email" else f"An account with the given {name} already exists.")
                 raise errors.AliasExists(messages.EMAIL_ALIAS_TAKEN if name == "email" else "An account with the phone number already exists.")
             if not force:
                 raise errors.AliasExists(messages.EMAIL_ALIAS_TAKEN if name == "email" else f"An account with the given {name} already exists.")

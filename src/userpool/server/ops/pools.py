@@ -86,7 +86,7 @@ def _check_sign_in_policy(config: dict[str, Any]) -> None:
 def _describe(ctx: Context, pool: UserPool) -> dict[str, Any]:
     count = ctx.db.scalar(select(func.count(User.id)).where(User.pool_id == pool.id)) or 0
     out = {k: copy.deepcopy(v) for k, v in pool.config.items() if k not in ("SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "SmsMfaConfiguration", "WebAuthnConfiguration")}
-    out["SchemaAttributes"] = pool_schema.described(pool.config.get("SchemaAttributes", []))
+    out["SchemaAttributes"] = pool_schema.described(out.get("SchemaAttributes", []))
     _mirror_legacy_messages(out)
     out.update(
         {

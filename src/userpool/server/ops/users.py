@@ -14,7 +14,6 @@ from userpool.server import (
     codes,
     errors,
     passwords,
-    pool_schema,
     pools,
     resolve,
     tokens,
@@ -176,14 +175,8 @@ def update_user_attributes(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 def _delete_attributes(ctx: Context, pool: UserPool, user: User, names: list[str]) -> None:
     schema = pools.schema_of(pool)
-    entries = [(name, pool_schema.entry_for(schema, name)) for name in names]
-    unknown = [name for name, spec in entries if spec is None]
-    if unknown:
-        raise users.unknown_attributes(unknown, creating=False)
     stored = []
-    for name, spec in entries:
-        if spec is None:  # refused above
-            continue
+    for name, spec in users.schema_entries(schema, names, creating=False):
         if name == "sub" or spec.get("Required") or not spec.get("Mutable", True):
             raise errors.InvalidParameter(f"Cannot delete required or immutable attribute: {name}")
         if name in pools.username_attributes(pool):
