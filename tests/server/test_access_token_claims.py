@@ -65,3 +65,18 @@ def test_a_payload_changed_after_signing_is_refused() -> None:
     forged = jwt.utils.base64url_encode(json.dumps(_claims(sub="admin")).encode()).decode()
     with pytest.raises(errors.CognitoError, match="Invalid Access Token"):
         _check(f"{header}.{forged}.{signature}")
+
+
+@pytest.mark.parametrize("claims", [
+    _claims(),
+    _claims(name="Zoë Ünïcode 名前", groups=["a", "b"], nested={"x": [1, 2.5, None, True]}),
+    _claims(email="a/b\\c\"d@example.com", empty=""),
+])
+def test_the_servers_own_jws_is_byte_for_byte_pyjwts(claims: dict[str, Any]) -> None:
+    # tokens.jws_rs256 replaced jwt.encode on the signing path: every token must stay what it was
+    # (RSA PKCS#1 v1.5 signatures are deterministic, so the whole string compares).
+    from userpool.server.tokens import jws_rs256
+
+    expected = jwt.encode(claims, KEY, algorithm="RS256", headers={"kid": "kid-1", "typ": None})
+    assert jws_rs256(claims, "kid-1", KEY) == expected
+    assert jwt.decode(expected, KEY.public_key(), algorithms=["RS256"], options={"verify_exp": False}) == claims

@@ -489,7 +489,8 @@ def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
     def _sqlite_begin(conn: Any) -> None:
         # Writers take the write lock up front (no lock upgrades, so no SQLITE_BUSY deadlocks);
         # readers take a snapshot, which WAL lets them read beside the one writer.
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # On the driver's own connection: SQLAlchemy's execution path would cost more than the BEGIN.
+        conn.connection.driver_connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -600,22 +601,25 @@ class CompiledRead:
     def __init__(self, stmt: Any, json_columns: tuple[int, ...] = ()) -> None:
         self._stmt = stmt
         self._json = json_columns
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
-    def _sql(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+    def _sql(self, dialect: Any) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self._stmt.compile(dialect=dialect)
             order = tuple(compiled.positiontup) if compiled.positional else None
-            found = self._compiled.setdefault(dialect.name, (compiled.string, order))
+            # the statement's own literals (a LIMIT, a constant in a WHERE) are bound parameters too
+            fixed = {k: v for k, v in compiled.params.items() if v is not None}
+            found = self._compiled.setdefault(dialect.name, (compiled.string, order, fixed))
         return found
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         conn = session.connection()  # begins the session's transaction if need be
-        sql, order = self._sql(conn.dialect)
+        sql, order, fixed = self._sql(conn.dialect)
+        bound = {**fixed, **params} if fixed else params
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(sql, tuple(params[name] for name in order) if order is not None else params)
+            cursor.execute(sql, tuple(bound[name] for name in order) if order is not None else bound)
             rows = cursor.fetchall()
         finally:
             cursor.close()

@@ -20,7 +20,7 @@ from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from userpool.server.db import SigningKey
+from userpool.server.db import CompiledRead, SigningKey
 from userpool.server.sealing import Sealer
 
 PUBLISHED, ACTIVE, RETIRED = "published", "active", "retired"
@@ -50,7 +50,7 @@ def new_key(pool_id: str, sealer: Sealer, now: float, status: str = ACTIVE) -> S
 
 # Read on every issuance (never cached across requests: another process may rotate keys);
 # built once, as building the statement costs more CPU than running it.
-_ACTIVE_KID = (
+_ACTIVE_KID = CompiledRead(
     select(SigningKey.kid)
     .where(SigningKey.pool_id == bindparam("pool_id"), SigningKey.status == ACTIVE)
     .order_by(SigningKey.created_at.desc())
@@ -74,7 +74,8 @@ class KeyRing:
         hit = memo.get(pool_id)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        kid = db.connection().execute(_ACTIVE_KID, {"pool_id": pool_id}).scalar()
+        found = _ACTIVE_KID.rows(db, {"pool_id": pool_id})
+        kid = found[0][0] if found else None
         if kid is None:
             raise LookupError(f"pool {pool_id} has no active signing key")
         key = self._private.get(kid)
