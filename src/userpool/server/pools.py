@@ -3,15 +3,17 @@ looking them up, and the SECRET_HASH check."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import threading
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from userpool import srp
 from userpool.server import errors, messages
 from userpool.server.context import Context
-from userpool.server.db import AppClient, UserPool
+from userpool.server.db import AppClient, CompiledRead, UserPool
 from userpool.server.sealing import random_alnum, same
 
 LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -65,24 +67,65 @@ def get_client(db: Session, client_id: str, pool_id: str | None = None) -> AppCl
     return client
 
 
-# Built once (building costs more CPU than running it on SQLite); refresh runs it every time.
-_CLIENT_AND_POOL = (
-    select(AppClient, UserPool)
+# Every public call (InitiateAuth, RespondToAuthChallenge, refresh, SignUp, ...) starts here.
+# The two rows are read raw (db.CompiledRead: compiled once, on the DB-API cursor); building the
+# two ORM objects and decoding the pool's configuration (a few KB of JSON) is most of the cost,
+# so they are kept per client and handed out again while the rows read are equal to the rows
+# they were built from: a change by any process or request is seen at the next read, and no
+# cache can be stale, as it is compared to the database each time.
+_CLIENT_AND_POOL = CompiledRead(
+    select(*AppClient.__table__.c, *UserPool.__table__.c)
     .outerjoin(UserPool, UserPool.id == AppClient.pool_id)
     .where(AppClient.id == bindparam("client_id"))
 )
+_CLIENT_COLUMNS = tuple(c.key for c in AppClient.__table__.c)
+_POOL_COLUMNS = tuple(c.key for c in UserPool.__table__.c)
+_RESOLVED_MAX = 1024
+
+
+class _Resolved(NamedTuple):
+    row: tuple[Any, ...]
+    client: AppClient
+    pool: UserPool
+
+
+_resolved: dict[str, _Resolved] = {}
+_resolved_lock = threading.Lock()
+
+
+def _detached(model: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    """A persistent-looking, session-less instance of ``model`` from raw column values (the
+    JSON column decoded as the JSON type would: SQLite gives text, psycopg a value)."""
+    fields = dict(zip(names, values, strict=True))
+    if isinstance(fields.get("config"), (str, bytes)):
+        fields["config"] = json.loads(fields["config"])
+    obj = model(**fields)
+    make_transient_to_detached(obj)
+    return obj
 
 
 def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPool]:
     """An app client and its pool in one query (refresh needs both); the same errors as
-    :func:`get_client` then :func:`get_pool`."""
-    found = db.execute(_CLIENT_AND_POOL, {"client_id": client_id}).first()
-    if found is None:
+    :func:`get_client` then :func:`get_pool`. The objects are shared by every request that
+    reads the same rows, and detached: read them, never change them (the admin operations
+    that change clients and pools load their own through :func:`get_client` / :func:`get_pool`)."""
+    db.flush()  # this unit of work's own changes count, as the ORM's autoflush made them
+    rows = _CLIENT_AND_POOL.rows(db, {"client_id": client_id})
+    if not rows:
         raise errors.ResourceNotFound(f"User pool client {client_id} does not exist.")
-    client, pool = found
-    if pool is None:
-        raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(client.pool_id))
-    return client, pool
+    row = rows[0]
+    hit = _resolved.get(client_id)
+    if hit is not None and hit.row == row:
+        return hit.client, hit.pool
+    split = len(_CLIENT_COLUMNS)
+    if row[split] is None:  # the pool's id: the client outlived its pool
+        raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(row[_CLIENT_COLUMNS.index("pool_id")]))
+    resolved = _Resolved(row, _detached(AppClient, _CLIENT_COLUMNS, row[:split]), _detached(UserPool, _POOL_COLUMNS, row[split:]))
+    with _resolved_lock:  # the oldest entry out when full (request threads share the dict)
+        if len(_resolved) >= _RESOLVED_MAX:
+            _resolved.pop(next(iter(_resolved)), None)
+        _resolved[client_id] = resolved
+    return resolved.client, resolved.pool
 
 
 def client_secret(ctx: Context, client: AppClient) -> str | None:
