@@ -429,3 +429,38 @@ def test_aws_issuer_style_and_public_url(tmp_path):
         assert httpx.get(f"{srv.url}/{pool['pool_id']}/.well-known/jwks.json").json()["keys"]
     finally:
         srv.stop()
+
+
+def test_patterns_on_re_match_as_the_regex_module_does() -> None:
+    # wire._pattern runs the model's plain-ASCII patterns on `re` (faster) and the rest on `regex`:
+    # for every pattern `re` takes, both engines must agree on every probe.
+    import re
+
+    import botocore.session
+    import regex
+
+    from userpool.server import wire
+
+    model = botocore.session.get_session().get_service_model("cognito-idp")
+    patterns = {model.shape_for(n).metadata["pattern"] for n in model.shape_names if "pattern" in model.shape_for(n).metadata}
+    probes = ["", "a", "A-b_c=d.e", "eyJhbGciOi.J9.x-_=", "abc def", "a\nb", "a\tb", "héllo", "名前", "x\x1cy", "a/b+c",
+              "us-east-1_AbC123", "arn:aws:lambda:us-east-1:123456789012:function:f", "https://example.com/cb",
+              "{####}", "Your code is {####}.", "0123abcd-0123-4567-89ab-0123456789ab", "a.", ".a", "~!$%&", "\u00a0"]
+    on_re = [p for p in patterns if isinstance(wire._pattern(p), re.Pattern)]
+    assert "[A-Za-z0-9-_=.]+" in on_re  # the access and refresh tokens' pattern, met on every call
+    for p in on_re:
+        slow = regex.compile(p)
+        for probe in probes:
+            assert bool(wire._pattern(p).fullmatch(probe)) == bool(slow.fullmatch(probe)), (p, probe)
+
+
+def test_request_ids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from userpool.server.app import _request_id
+
+    ids = {_request_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for text in list(ids)[:200]:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)

@@ -83,9 +83,17 @@ def may_read(access: str, client_host: str | None) -> bool:
         return False
 
 
+# The labelled children, looked up once per label values: ``labels()`` checks and locks on
+# every call, a few per cent of a GetUser. Label values are bounded (operations, outcomes).
+_request_children: dict[tuple[str, str], tuple[Any, Any]] = {}
+
+
 def observe_request(operation: str, outcome: str, seconds: float) -> None:
-    REQUESTS.labels(operation, outcome).inc()
-    LATENCY.labels(operation).observe(seconds)
+    children = _request_children.get((operation, outcome))
+    if children is None:
+        children = _request_children.setdefault((operation, outcome), (REQUESTS.labels(operation, outcome), LATENCY.labels(operation)))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def is_refresh(operation: str, params: dict[str, Any]) -> bool:
