@@ -233,7 +233,7 @@ def refuse_non_cognito_issuer(payload: Mapping[str, Any], issuer: str) -> None:
     Refused here with what ``iss`` says; the error carries no claims, as none was verified.
     (Every other token still meets the signature check first.)"""
     iss = payload.get("iss")
-    if not _is_cognito(issuer) or (isinstance(iss, str) and _is_cognito(iss)):
+    if not is_cognito(issuer) or (isinstance(iss, str) and is_cognito(iss)):
         return
     hint = ""
     if isinstance(iss, str) and iss.startswith(("https://", "http://")):
@@ -244,7 +244,8 @@ def refuse_non_cognito_issuer(payload: Mapping[str, Any], issuer: str) -> None:
     )
 
 
-def _is_cognito(url: str) -> bool:
+def is_cognito(url: str) -> bool:
+    """Whether ``url`` is a Cognito issuer (``https://cognito-idp.<region>.amazonaws.com/...``)."""
     return url.startswith("https://cognito-idp.") and ".amazonaws.com/" in url
 
 

@@ -82,7 +82,8 @@ class JwksCache:
 
     def get_key(self, uri: str, kid: str) -> Jwk:
         """The trusted key for ``kid``, fetching the JWKS if needed (blocking)."""
-        jwk = self._known(uri, kid)
+        state = self._states.get(uri)  # _known, written out: this runs once per fresh token
+        jwk = state.keys.get(kid) if state is not None and state.keys is not None else None
         return jwk if jwk is not None else self._resolve(uri, kid)  # type: ignore[return-value]
 
     async def aget_key(self, uri: str, kid: str) -> Jwk:

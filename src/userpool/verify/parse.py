@@ -20,8 +20,11 @@ from __future__ import annotations
 
 import binascii
 import json
-from binascii import a2b_base64
+from collections.abc import Callable
 from typing import Any, NamedTuple
+
+import orjson
+import pybase64
 
 from userpool.verify.errors import ACCESS_TOKEN_HINT, JwtParseError
 
@@ -41,6 +44,21 @@ _BEARER_PREFIX = "The token starts with 'Bearer ': pass the token alone, without
 _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
 _PADDING = ("", "", "==", "=")
 
+# The fast path's JSON: orjson (C) parses, and the result is accepted only if serializing it
+# again gives back the very same bytes. Those bytes are then orjson's canonical form of a
+# value, which holds no duplicate key at any level (a dict cannot), no NaN/Infinity (orjson
+# refuses them), no whitespace, no escape that has a shorter spelling, no number that reads
+# differently (ints beyond 64 bits come back as floats, spelled differently), and is valid
+# JSON that the strict stdlib parser below reads to the same value. Anything else (a
+# duplicate, a space, an escaped "/", an exponent, a parse error) goes to that parser, so
+# what is accepted or refused, and with which message, is exactly what it decides.
+_FAST_LOADS, _FAST_DUMPS = orjson.loads, orjson.dumps
+# The fast path's base64: pybase64 (SIMD C) with the base64url alphabet and validate=True refuses
+# every character outside it; '+ / =' are refused before, and the padding and the last
+# character's unused bits are checked here, so it accepts exactly what _b64 accepts.
+_FAST_B64 = pybase64.b64decode
+_URLSAFE = b"-_"
+
 
 class DecomposedJwt(NamedTuple):
     """A structurally valid JWS: nothing in it is trusted yet."""
@@ -51,6 +69,10 @@ class DecomposedJwt(NamedTuple):
     signature: bytes
     alg: str
     kid: str
+
+
+# What DecomposedJwt(...) does, minus the Python frame of the generated __new__ (half its cost).
+_NEW_DECOMPOSED: Callable[[type[DecomposedJwt], tuple[Any, ...]], DecomposedJwt] = tuple.__new__
 
 
 class _DuplicateKeyError(ValueError):
@@ -130,13 +152,13 @@ _HEADER_CACHE: dict[str, dict[str, Any]] = {}
 _HEADER_CACHE_SIZE = 64
 
 
-def _header(token: str, std: str, end: int) -> dict[str, Any]:
+def _header(token: str, end: int) -> dict[str, Any]:
     segment = token[:end]
     header = _HEADER_CACHE.get(segment)
     if header is not None:
         return header
     try:
-        header = _json_object(std, 0, end, "JWT header")
+        header = _json_object(token[:end].replace("-", "+").replace("_", "/"), 0, end, "JWT header")
     except JwtParseError as exc:
         if token[:7].lower() == "bearer ":
             raise JwtParseError(_BEARER_PREFIX) from None
@@ -172,19 +194,25 @@ def _explain_segments(token: str, count: int) -> str:
     return base
 
 
+def _as_text(token: object) -> str:
+    if isinstance(token, (bytes, bytearray)):
+        try:
+            return bytes(token).decode("ascii")
+        except UnicodeDecodeError:
+            raise JwtParseError("JWT contains non-ASCII bytes") from None
+    if not isinstance(token, str):
+        raise JwtParseError(f"JWT must be a string, not {type(token).__name__}")
+    return token
+
+
 def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> DecomposedJwt:
     """Split and decode ``token``; raise :class:`JwtParseError` on any deviation.
 
     The header's ``alg`` and ``kid`` are checked to be non-empty strings; whether the
     ``alg`` is acceptable is the next step's business (``algorithms.check_alg``).
     """
-    if isinstance(token, (bytes, bytearray)):
-        try:
-            token = bytes(token).decode("ascii")
-        except UnicodeDecodeError:
-            raise JwtParseError("JWT contains non-ASCII bytes") from None
-    elif not isinstance(token, str):
-        raise JwtParseError(f"JWT must be a string, not {type(token).__name__}")
+    if type(token) is not str:
+        token = _as_text(token)
     if len(token) > max_chars:
         raise JwtParseError(f"JWT is {len(token)} characters long; the limit is {max_chars}")
     first = token.find(".")
@@ -196,25 +224,28 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
     if second == len(token) - 1:
         raise JwtParseError("JWT has an empty signature segment: unsigned tokens are never accepted")
     _refuse_base64_alphabet(token, "JWT")
-    std = token.replace("-", "+").replace("_", "/")
-    header = _HEADER_CACHE.get(token[:first]) or _header(token, std, first)
+    header = _HEADER_CACHE.get(token[:first]) or _header(token, first)
     # Optimistic path, one frame: every check of _json_object and _b64, inline. On any
     # doubt, the step-by-step path below runs instead: it raises the precise error (or
     # accepts what the fast path is too strict for, such as JSON with outer whitespace).
+    # The canonical last characters contain no '-' or '_', so the token's own are checked.
     p_rem, s_rem = (second - first - 1) % 4, (len(token) - second - 1) % 4
     try:
-        if (p_rem and std[second - 1] not in _CANONICAL_LAST[p_rem]) or (
-            s_rem and std[-1] not in _CANONICAL_LAST[s_rem]
+        if (p_rem and token[second - 1] not in _CANONICAL_LAST[p_rem]) or (
+            s_rem and token[-1] not in _CANONICAL_LAST[s_rem]
         ):
             raise ValueError  # noqa: TRY301 - any doubt falls to the precise path below, in this one frame
-        text = a2b_base64(std[first + 1 : second] + _PADDING[p_rem], strict_mode=True).decode("utf-8")
-        payload, end = _SCAN(text, 0)
-        if end != len(text) or type(payload) is not dict:
+        raw = _FAST_B64(token[first + 1 : second] + _PADDING[p_rem], _URLSAFE, True)
+        payload = _FAST_LOADS(raw)  # orjson checks the UTF-8 itself
+        if type(payload) is not dict or _FAST_DUMPS(payload) != raw:
             raise ValueError  # noqa: TRY301 - as above
-        signature = a2b_base64(std[second + 1 :] + _PADDING[s_rem], strict_mode=True)
-    except (ValueError, KeyError, StopIteration, RecursionError):  # binascii.Error is a ValueError
+        signature = _FAST_B64(token[second + 1 :] + _PADDING[s_rem], _URLSAFE, True)
+    # binascii.Error and orjson.JSONDecodeError are ValueErrors; orjson.JSONEncodeError (nesting
+    # deeper than dumps allows) is a TypeError
+    except (ValueError, TypeError, KeyError, RecursionError):
+        std = token.replace("-", "+").replace("_", "/")
         payload = _json_object(std, first + 1, second, "JWT payload")
         signature = _b64(std, second + 1, len(token), "JWT signature")
-    return DecomposedJwt(
-        header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"]
+    return _NEW_DECOMPOSED(
+        DecomposedJwt, (header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"])
     )

@@ -26,7 +26,7 @@ from hashlib import sha256 as _sha256
 from typing import Any, Self, TypedDict, Unpack
 
 from userpool.verify import _http, discovery
-from userpool.verify.algorithms import check_alg
+from userpool.verify.algorithms import ALLOWED_ALGS, check_alg
 from userpool.verify.cache import ExpiringLru
 from userpool.verify.claims import (
     ClaimRequirements,
@@ -34,6 +34,7 @@ from userpool.verify.claims import (
     TokenFacts,
     check_claims,
     check_issuer,
+    is_cognito,
     refuse_non_cognito_issuer,
 )
 from userpool.verify.errors import VerifierConfigError
@@ -140,6 +141,7 @@ class CognitoJwtVerifier:
             grace_seconds=grace_seconds,
             custom_check=custom_check,
         )
+        self._cognito = is_cognito(self.issuer)  # refuse_non_cognito_issuer's first test, done once
         self.http_timeout = http_timeout
         self.max_token_chars = max_token_chars
         self._jwks = jwks_cache if jwks_cache is not None else default_jwks_cache
@@ -275,15 +277,20 @@ class CognitoJwtVerifier:
         )
 
     def _decompose(self, token: Any) -> DecomposedJwt:
+        # Each check is called only when it could fail: the passing path is two comparisons.
         jwt = decompose(token, self.max_token_chars)
-        check_alg(jwt.alg)
-        refuse_non_cognito_issuer(jwt.payload, self.issuer)  # before AWS's keys are fetched for nothing
+        if jwt.alg not in ALLOWED_ALGS:
+            check_alg(jwt.alg)
+        # before AWS's keys are fetched for nothing; an iss equal to a Cognito issuer is Cognito's
+        if self._cognito and jwt.payload.get("iss") != self.issuer:
+            refuse_non_cognito_issuer(jwt.payload, self.issuer)
         return jwt
 
     def _accept(self, jwt: DecomposedJwt, jwk: Jwk, cache_key: bytes | None) -> TokenFacts:
         """Signature, then issuer; the result is cached until the token's ``exp``."""
         jwk.verify(jwt.alg, jwt.signature, jwt.signing_input)
-        check_issuer(jwt.payload, self.issuer)
+        if jwt.payload.get("iss") != self.issuer:
+            check_issuer(jwt.payload, self.issuer)
         facts = TokenFacts(jwt.payload)
         if cache_key is not None and self._cache is not None:
             self._cache.put(cache_key, facts, facts.exp)
