@@ -457,9 +457,9 @@ def test_patterns_on_re_match_as_the_regex_module_does() -> None:
 def test_request_ids_are_random_version_4_uuids() -> None:
     import uuid
 
-    from userpool.server.app import _request_id
+    from userpool.server.sealing import random_uuid
 
-    ids = {_request_id() for _ in range(2000)}
+    ids = {random_uuid() for _ in range(2000)}
     assert len(ids) == 2000
     for text in list(ids)[:200]:
         parsed = uuid.UUID(text)

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,6 +33,7 @@ from userpool.server.db import UserPool
 from userpool.server.import_jobs import jobs as import_jobs
 from userpool.server.operations import HANDLERS, READ_ONLY, Handler
 from userpool.server.ops import ui_customization
+from userpool.server.sealing import random_uuid
 
 log = logging.getLogger("userpool.server")
 _RETRIES = 5
@@ -85,22 +85,12 @@ def _retryable(exc: OperationalError) -> bool:
     return any(s in text for s in ("database is locked", "could not serialize", "deadlock detected"))
 
 
-def _request_id() -> str:
-    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` gives, for a fraction of its
-    CPU (``uuid.UUID``'s checks cost more than the randomness): every answer carries one."""
-    b = bytearray(os.urandom(16))
-    b[6] = (b[6] & 0x0F) | 0x40
-    b[8] = (b[8] & 0x3F) | 0x80
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
 def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":")),
         status_code=status,
         media_type=wire.CONTENT_TYPE,
-        headers={"x-amzn-RequestId": _request_id(), **(headers or {})},
+        headers={"x-amzn-RequestId": random_uuid(), **(headers or {})},
     )
 
 

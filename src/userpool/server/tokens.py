@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import math
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeGuard
@@ -22,8 +21,8 @@ from typing import Any, NamedTuple, TypeGuard
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, delete, inspect, select, update
+from sqlalchemy.orm import Session
 
 from userpool.server import audit, errors, messages
 from userpool.server.context import Context
@@ -37,8 +36,10 @@ from userpool.server.db import (
     UserAttribute,
     UserGroup,
     UserPool,
+    attached,
+    columns_of,
 )
-from userpool.server.sealing import hash_secret, random_token
+from userpool.server.sealing import hash_secret, random_token, random_uuid
 from userpool.verify.errors import JwtParseError
 from userpool.verify.parse import DecomposedJwt, decompose
 
@@ -102,7 +103,7 @@ def validity_seconds(client_config: dict[str, Any], kind: str) -> int:
 
 def start_family(ctx: Context, client: AppClient, user: User) -> TokenFamily:
     family = TokenFamily(
-        origin_jti=str(uuid.uuid4()),
+        origin_jti=random_uuid(),
         pool_id=user.pool_id,
         client_id=client.id,
         user_id=user.id,
@@ -163,9 +164,18 @@ def preferred_role(groups: Sequence[Any]) -> str | None:
     return with_roles[0].role_arn if len(tied) == 1 else None
 
 
-def readable_attributes(client: AppClient, user: User) -> dict[str, str]:
+def attribute_map(ctx: Context, user: User) -> dict[str, str]:
+    """The user's attributes: from the loaded collection when the unit of work has it, else one
+    raw read (a refresh never needs the ORM objects)."""
+    if "attributes" in inspect(user).unloaded:
+        ctx.db.flush()  # attribute rows added in this unit of work count
+        return dict(attribute_pairs(ctx, user.id))
+    return user.attr_map()
+
+
+def readable_attributes(client: AppClient, user: User, attrs: dict[str, str] | None = None) -> dict[str, str]:
     allowed = client.config.get("ReadAttributes")
-    attrs = user.attr_map()
+    attrs = user.attr_map() if attrs is None else attrs
     if allowed:
         attrs = {k: v for k, v in attrs.items() if k in allowed or k == "sub"}
     return attrs
@@ -191,7 +201,7 @@ def claims_for(
     options = options or TokenOptions()
     now = int(ctx.now)
     issuer = ctx.config.issuer(pool.id)
-    event_id = str(uuid.uuid4())
+    event_id = random_uuid()
     groups = user_groups(ctx.db, user)
     access: dict[str, Any] = {
         "sub": user.sub,
@@ -204,7 +214,7 @@ def claims_for(
         "auth_time": family.auth_time,
         "exp": now + validity_seconds(client.config, "AccessToken"),
         "iat": now,
-        "jti": str(uuid.uuid4()),
+        "jti": random_uuid(),
         "username": user.username,
     }
     if family.device_key:  # the tracked device of this sign-in (server/devices.py)
@@ -220,7 +230,7 @@ def claims_for(
             preferred = preferred_role(groups)
             if preferred:
                 id_claims["cognito:preferred_role"] = preferred
-    for name, value in released_attributes(options.scopes, readable_attributes(client, user)).items():
+    for name, value in released_attributes(options.scopes, readable_attributes(client, user, attribute_map(ctx, user))).items():
         if name != "sub":
             id_claims[name] = _id_claim_value(name, value)
     if options.nonce is not None:
@@ -236,7 +246,7 @@ def claims_for(
             "auth_time": family.auth_time,
             "exp": now + validity_seconds(client.config, "IdToken"),
             "iat": now,
-            "jti": str(uuid.uuid4()),
+            "jti": random_uuid(),
         }
     )
     return access, id_claims
@@ -401,14 +411,17 @@ _FAMILY_AND_USER = (
     .where(TokenFamily.origin_jti == bindparam("origin_jti"))
 )
 _ATTRIBUTES = CompiledRead(select(UserAttribute.name, UserAttribute.value).where(UserAttribute.user_id == bindparam("user_id")))
-_REFRESH = (
-    select(RefreshToken, TokenFamily, User)
+# The refresh token, its family and its user in one row, read raw: the ORM's load of the three
+# (the user's attributes joined in) cost more than the rest of a refresh but the signatures.
+_REFRESH = CompiledRead(
+    select(*RefreshToken.__table__.c, *TokenFamily.__table__.c, *User.__table__.c)
     .outerjoin(TokenFamily, TokenFamily.origin_jti == RefreshToken.origin_jti)
     .outerjoin(User, User.id == TokenFamily.user_id)
     .where(RefreshToken.token_hash == bindparam("token_hash"))
-    .options(joinedload(User.attributes))  # in the same query, not a second (selectin) one
-    .with_for_update(of=RefreshToken)
+    .with_for_update(of=RefreshToken),
+    typed=True,
 )
+_REFRESH_COLUMNS, _FAMILY_COLUMNS, _USER_COLUMNS = columns_of(RefreshToken), columns_of(TokenFamily), columns_of(User)
 
 
 class Principal(NamedTuple):
@@ -466,26 +479,35 @@ def attribute_pairs(ctx: Context, user_id: int) -> list[tuple[str, str]]:
 
 def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[RefreshToken, TokenFamily, User]:
     """The refresh token (locked), its family and its user, in one query (outer joins, so each
-    missing piece still gets its own error, in the same order as before)."""
+    missing piece still gets its own error, in the same order as before); the three as the
+    session's objects, the user's attributes loaded when first read."""
     invalid = errors.NotAuthorized("Invalid Refresh Token")
     if not token:
         raise invalid
-    # unique(): one row per attribute; one_or_none() reads them all, so the collection is whole.
-    found = ctx.db.execute(_REFRESH, {"token_hash": hash_secret(token)}).unique().one_or_none()
-    if found is None:
+    ctx.db.flush()  # this unit of work's own changes count, as the ORM's autoflush made them
+    found = _REFRESH.rows(ctx.db, {"token_hash": hash_secret(token)})
+    if not found:
         raise invalid
-    row, family, user = found
-    if family is None or family.client_id != client.id:
+    values = found[0]
+    a, b = len(_REFRESH_COLUMNS), len(_REFRESH_COLUMNS) + len(_FAMILY_COLUMNS)
+    row_values, family_values, user_values = values[:a], values[a:b], values[b:]
+    family = dict(zip(_FAMILY_COLUMNS, family_values, strict=True))
+    if family["origin_jti"] is None or family["client_id"] != client.id:
         raise invalid
-    if family.revoked_at is not None:
+    if family["revoked_at"] is not None:
         raise errors.NotAuthorized("Refresh Token has been revoked")
-    if row.expires_at <= ctx.now:
+    if dict(zip(_REFRESH_COLUMNS, row_values, strict=True))["expires_at"] <= ctx.now:
         raise errors.NotAuthorized("Refresh Token has expired")
-    if user is None:
+    user = dict(zip(_USER_COLUMNS, user_values, strict=True))
+    if user["id"] is None:
         raise invalid
-    if not user.enabled:
+    if not user["enabled"]:
         raise errors.NotAuthorized(messages.USER_DISABLED)
-    return row, family, user
+    return (
+        attached(ctx.db, RefreshToken, _REFRESH_COLUMNS, row_values),
+        attached(ctx.db, TokenFamily, _FAMILY_COLUMNS, family_values),
+        attached(ctx.db, User, _USER_COLUMNS, user_values),
+    )
 
 
 def use_refresh_token(ctx: Context, client: AppClient, row: RefreshToken, family: TokenFamily, *, rotate: bool) -> str | None:
