@@ -117,6 +117,53 @@ def test_read_transactions_refuse_writes(tmp_path: Path) -> None:
     assert sqlite3.connect(tmp_path / "userpool.db").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_more_threads_than_the_pool_holds_each_keep_a_connection(tmp_path: Path) -> None:
+    """Each thread keeps its SQLite connection between units of work (db._ThreadConnections):
+    more threads at once than the pool's size must never wait for one (the server has 40)."""
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    threads = 48
+    together = threading.Barrier(threads, timeout=20)
+    done: list[int] = []
+
+    def work(i: int) -> None:
+        with db.read() as session:
+            session.execute(text("SELECT count(*) FROM user_pools")).scalar()
+            together.wait()  # every thread inside a read at once
+        with db.transaction() as session:
+            session.execute(text("SELECT 1")).scalar()
+        done.append(i)
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert sorted(done) == list(range(threads))
+
+
+def test_a_unit_inside_another_in_one_thread_is_its_own(tmp_path: Path) -> None:
+    """A unit of work begun inside another in the same thread gets its own connection: the outer
+    one is neither joined nor rolled back (its snapshot stays what it was)."""
+    db = Database(sqlite_url(tmp_path))
+    db.upgrade()
+    count = text("SELECT count(*) FROM user_pools")
+    with db.read() as outer:
+        assert outer.execute(count).scalar() == 0  # the outer snapshot starts here
+        writer = threading.Thread(target=_insert_pool, args=(db,))
+        writer.start()
+        writer.join()
+        with db.read() as inner:
+            assert inner.execute(count).scalar() == 1  # a snapshot of its own, after the write
+        assert outer.execute(count).scalar() == 0  # still the outer's snapshot: not rolled back, not joined
+
+
+def _insert_pool(db: Database) -> None:
+    with db.transaction() as session:
+        session.execute(text("INSERT INTO user_pools (id, name, region, created_at, modified_at, config) "
+                             "VALUES ('us-east-1_x', 'x', 'us-east-1', 0, 0, '{}')"))
+
+
 @pytest.mark.parametrize(("files", "expected"), [
     ({"cpu.max": "max 100000\n"}, None),
     ({"cpu.max": "150000 100000\n"}, 1.5),

@@ -478,7 +478,10 @@ class WebAuthnRegistration(Base):
 
 
 def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
+    # A file database's connections are each kept by one thread between its units of work
+    # (_ThreadConnections): as many as there are threads, so the pool never makes one wait.
+    unbounded = {"max_overflow": -1} if _sqlite_file(url) is not None else {}
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, **unbounded)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -560,14 +563,20 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
+class WriteNeeded(Exception):
+    """Raised inside a read unit of work (``Context.read_only``) by work that must write, before
+    it writes: ``app.execute`` runs the operation again in a transaction."""
+
+
 class _ThreadConnections:
     """Sessions on a SQLite connection each thread keeps open between its units of work.
 
     Checking a connection out of the pool and back (a Connection object, the pool's events and
     its reset) costs about as much CPU as the rest of a one-row read's unit of work; a file
-    connection costs nothing idle (WAL checkpoints do not wait for it). A connection found
-    inside a transaction is rolled back first, so no unit ever joins another's work; one closed
-    or invalidated by an error is replaced."""
+    connection costs nothing idle (WAL checkpoints do not wait for it). A unit begun inside
+    another in the same thread (the thread's connection is in a transaction) gets a pooled
+    connection of its own, as every unit did before, so no unit ever joins another's work; a
+    connection closed or invalidated by an error is replaced."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -579,7 +588,7 @@ class _ThreadConnections:
             conn = self._engine.connect()
             self._local.conn = conn
         elif conn.in_transaction():
-            conn.rollback()
+            return Session(bind=self._engine, expire_on_commit=False)
         return Session(bind=conn, expire_on_commit=False)
 
 
