@@ -358,6 +358,18 @@ def test_cors_headers_on_answers_and_errors_expose_the_error_type(server, pool):
         exposed = r.headers["access-control-expose-headers"].lower()
         assert "x-amzn-errortype" in exposed and "x-amzn-requestid" in exposed
     assert_error(bad, "InvalidPasswordException")
+    assert all(r.headers["vary"] == "Origin" for r in (good, bad))
+
+
+def test_calls_without_an_origin_get_no_cors_grant_but_the_vary_header(server, pool):
+    # the wire edge answers them without the CORS middleware (app.WireEdge): the same headers it gave
+    good = rpc(server, "SignUp", {"ClientId": pool["client_id"], "Username": unique(), "Password": PASSWORD})
+    bad = rpc(server, "SignUp", {"ClientId": pool["client_id"], "Username": "x", "Password": "short"})
+    for r in (good, bad):
+        assert r.headers["vary"] == "Origin"
+        assert "access-control-allow-origin" not in r.headers and "access-control-expose-headers" not in r.headers
+        assert r.headers["content-type"] == CONTENT_TYPE and r.headers["x-amzn-requestid"]
+    assert_error(bad, "InvalidPasswordException")
 
 
 # ------------------------------------------------------------------ JWKS and OpenID configuration

@@ -29,7 +29,7 @@ from starlette.types import Receive, Scope, Send
 from userpool.server import enumeration, errors, health, keys, messages, metrics, ratelimit, sigv4, wire
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
-from userpool.server.db import UserPool
+from userpool.server.db import UserPool, WriteNeeded
 from userpool.server.import_jobs import jobs as import_jobs
 from userpool.server.operations import HANDLERS, READ_ONLY, Handler
 from userpool.server.ops import ui_customization
@@ -49,27 +49,43 @@ def _check_region(params: dict[str, Any], region: str) -> None:
 
 def execute(
     state: ServerState, handler: Handler, req: dict[str, Any], source_ip: str, region: str, *,
-    signed: bool = False, read_only: bool = False,
+    signed: bool = False, read_only: bool = False, write_on_demand: bool = False,
 ) -> dict[str, Any]:
     """Run one operation in one transaction (retried when the database reports a conflict);
     ``signed``: ``region`` is the one the caller signed for (``Context.endpoint_region``);
-    ``read_only`` operations (``operations.READ_ONLY``) in a read transaction."""
-    unit = state.database.read if read_only else state.database.transaction
+    ``read_only`` operations (``operations.READ_ONLY``) in a read transaction. ``write_on_demand``:
+    first as a read (no writer lock: on SQLite, beside other workers' writes); work that must
+    write raises ``db.WriteNeeded`` before writing and the operation runs again, from the start,
+    in a transaction (a refresh writes only when it rotates or detects reuse). On PostgreSQL a
+    read is an ordinary transaction, so there the transaction comes first."""
+    on_demand = write_on_demand and state.database.is_sqlite
+    reading = read_only or on_demand
     for attempt in range(_RETRIES):
         failure: errors.CognitoError | None = None
         try:
-            with unit() as session:
+            with (state.database.read if reading else state.database.transaction)() as session:
                 ctx = Context(
                     state=state, db=session, now=time.time(), source_ip=source_ip, region=region,
                     endpoint_region=region if signed else None, client_metadata=dict(req.get("ClientMetadata") or {}),
+                    read_only=reading,
                 )
                 try:
                     return handler(ctx, req)
                 except errors.CognitoError as exc:
                     if not exc.persist:
                         raise
+                    if reading and on_demand:
+                        raise WriteNeeded from None  # what was counted must be written
                     failure = exc  # leave the block normally: what was counted is committed
+        except WriteNeeded:
+            if not (reading and on_demand):
+                raise
+            reading = False
+            continue
         except OperationalError as exc:
+            if reading and on_demand and "readonly" in str(exc):  # a write nobody announced: never a 500
+                reading = False
+                continue
             if attempt == _RETRIES - 1 or not _retryable(exc):
                 raise
             time.sleep(0.01 * (2**attempt))
@@ -174,7 +190,7 @@ class Api:
             return execute(self.state, handler, params, source_ip, region, signed=signed, read_only=name in READ_ONLY)
         ok = False
         try:
-            result = execute(self.state, handler, params, source_ip, region, signed=signed)
+            result = execute(self.state, handler, params, source_ip, region, signed=signed, write_on_demand=True)
             ok = True
             return result
         finally:
@@ -319,7 +335,12 @@ class WireEdge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/":
-            await self._rpc(scope, receive, send)
+            if any(name == b"origin" for name, _ in scope["headers"]):
+                await self._rpc(scope, receive, send)  # a browser's call: CORS answers it
+            else:  # SDKs and servers send no Origin: CORS would only add its Vary header
+                response = await self._api.rpc(Request(scope, receive))
+                response.raw_headers.append((b"vary", b"Origin"))
+                await response(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 

@@ -39,6 +39,7 @@ class Context:
     endpoint_region: str | None = None
     client_metadata: dict[str, str] = field(default_factory=dict)  # the request's ClientMetadata, for triggers
     device_key: str | None = None  # the DEVICE_KEY a sign-in presents (signin/pipeline.py carries it across challenges)
+    read_only: bool = False  # a read unit of work: what must write raises db.WriteNeeded first (app.execute)
 
     @property
     def config(self) -> ServerConfig:

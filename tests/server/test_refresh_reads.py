@@ -1,0 +1,93 @@
+"""A refresh writes nothing unless its client rotates refresh tokens (or a reused one must be
+caught): on SQLite it runs as a read, beside the writer, and only the rotating case takes the
+writer lock (app.execute's write_on_demand, db.WriteNeeded). In this process, on a data
+directory of its own, through the same entry the server uses for a refresh."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from userpool.server import app, errors
+from userpool.server.bootstrap import open_state
+from userpool.server.config import ServerConfig
+from userpool.server.context import ServerState
+from userpool.server.operations import HANDLERS, READ_ONLY
+
+PASSWORD = "Correct-horse-1"
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[ServerState]:
+    opened = open_state(ServerConfig(data_dir=tmp_path, rate_limits="off"))
+    yield opened
+    opened.database.engine.dispose()
+
+
+def call(state: ServerState, name: str, req: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    return app.execute(state, HANDLERS[name], req, "127.0.0.1", "us-east-1", signed=True, read_only=name in READ_ONLY, **kw)
+
+
+def refresh(state: ServerState, client: str, token: str) -> dict[str, Any]:
+    # as Api._execute runs every refresh
+    return call(state, "GetTokensFromRefreshToken", {"ClientId": client, "RefreshToken": token}, write_on_demand=True)
+
+
+def signed_in(state: ServerState, **client_args: Any) -> tuple[str, str, dict[str, Any]]:
+    pool = call(state, "CreateUserPool", {"PoolName": "p"})["UserPool"]["Id"]
+    client = call(state, "CreateUserPoolClient", {"UserPoolId": pool, "ClientName": "c", **client_args})["UserPoolClient"]["ClientId"]
+    call(state, "AdminCreateUser", {"UserPoolId": pool, "Username": "u", "MessageAction": "SUPPRESS"})
+    call(state, "AdminSetUserPassword", {"UserPoolId": pool, "Username": "u", "Password": PASSWORD, "Permanent": True})
+    tokens = call(state, "AdminInitiateAuth", {"UserPoolId": pool, "ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+                                               "AuthParameters": {"USERNAME": "u", "PASSWORD": PASSWORD}})
+    return pool, client, tokens["AuthenticationResult"]
+
+
+def while_the_writer_lock_is_held(state: ServerState, work: Any) -> tuple[bool, Any]:
+    """Run ``work`` in a thread while this thread holds the SQLite writer lock: (finished while
+    held, its result or exception)."""
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(work())
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            out.append(exc)
+
+    worker = threading.Thread(target=run)
+    with state.database._writer:
+        worker.start()
+        worker.join(timeout=3)
+        finished = not worker.is_alive()
+    worker.join()
+    return finished, out[0]
+
+
+FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+def test_a_refresh_that_writes_nothing_needs_no_writer_lock(state: ServerState) -> None:
+    _, client, tokens = signed_in(state, ExplicitAuthFlows=FLOWS)
+    finished, result = while_the_writer_lock_is_held(state, lambda: refresh(state, client, tokens["RefreshToken"]))
+    assert finished
+    assert set(result["AuthenticationResult"]) == {"AccessToken", "IdToken", "ExpiresIn", "TokenType"}
+    assert call(state, "GetUser", {"AccessToken": result["AuthenticationResult"]["AccessToken"]})["Username"] == "u"
+
+
+def test_a_rotating_refresh_writes_its_successor_in_a_transaction(state: ServerState) -> None:
+    _, client, tokens = signed_in(state, ExplicitAuthFlows=FLOWS, RefreshTokenRotation={"Feature": "ENABLED"})
+    finished, result = while_the_writer_lock_is_held(state, lambda: refresh(state, client, tokens["RefreshToken"]))
+    assert not finished  # it waited for the writer lock, and ran once it was free
+    successor = result["AuthenticationResult"]["RefreshToken"]
+    assert successor != tokens["RefreshToken"]
+    assert "AccessToken" in refresh(state, client, successor)["AuthenticationResult"]
+    with pytest.raises(errors.CognitoError) as reused:  # the first token was retired (grace period 0): reuse revokes all
+        refresh(state, client, tokens["RefreshToken"])
+    assert reused.value.name == "RefreshTokenReuseException"
+    with pytest.raises(errors.CognitoError) as revoked:
+        refresh(state, client, successor)
+    assert revoked.value.message == "Refresh Token has been revoked"
