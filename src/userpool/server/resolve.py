@@ -57,7 +57,7 @@ def challenge_session(
     ``client`` is None for calls that name no app client (MFA setup's AssociateSoftwareToken).
     """
     pending = challenge_sessions.take_session(ctx, handle, client, challenge)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=lock) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=lock) if pending.row.user_id is not None else None
     if user is None:
         raise errors.NotAuthorized(messages.INVALID_SESSION, persist=True)
     return pending, user

@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool.server import errors, messages, pool_schema, pools
 from userpool.server.context import Context
-from userpool.server.db import User, UserAttribute, UserPool
+from userpool.server.db import CompiledRead, User, UserAttribute, UserPool, attached, columns_of
 
 UNCONFIRMED = "UNCONFIRMED"
 CONFIRMED = "CONFIRMED"
@@ -60,6 +60,29 @@ def _by_attribute(
     return None
 
 
+# The user lookups every sign-in makes, read raw and attached to the session as a loaded User
+# (db.attached): the ORM's load (the row, then the attributes in a second query) was about a
+# millisecond of a sign-in; the attributes load when first read, as they did.
+_USER_COLUMNS = columns_of(User)
+_BY_USERNAME = select(*User.__table__.c).where(User.pool_id == bindparam("pool_id"), User.username_key == bindparam("username_key"))
+_BY_ID = select(*User.__table__.c).where(User.id == bindparam("user_id"))
+_READS = {
+    (name, locked): CompiledRead(stmt.with_for_update() if locked else stmt, typed=True)
+    for name, stmt in (("username", _BY_USERNAME), ("id", _BY_ID)) for locked in (False, True)
+}
+
+
+def _read_user(db: Session, by: str, params: dict[str, Any], for_update: bool) -> User | None:
+    db.flush()  # this unit of work's own changes count, as the ORM's autoflush made them
+    rows = _READS[by, for_update].rows(db, params)
+    return attached(db, User, _USER_COLUMNS, rows[0]) if rows else None
+
+
+def get_user(db: Session, user_id: int, *, for_update: bool = False) -> User | None:
+    """``db.get(User, user_id)``, the row locked with ``for_update`` (PostgreSQL)."""
+    return _read_user(db, "id", {"user_id": user_id}, for_update)
+
+
 def find_user(db: Session, pool: UserPool, name: str, *, for_update: bool = False) -> User | None:
     """The user ``name`` designates: its username, else its sign-in attribute, else a verified alias.
 
@@ -67,8 +90,7 @@ def find_user(db: Session, pool: UserPool, name: str, *, for_update: bool = Fals
     """
     if not name:
         return None
-    stmt = select(User).where(User.pool_id == pool.id, User.username_key == username_key(pool, name))
-    user = db.scalars(stmt.with_for_update() if for_update else stmt).first()
+    user = _read_user(db, "username", {"pool_id": pool.id, "username_key": username_key(pool, name)}, for_update)
     if user is not None:
         return user
     for attr in pools.username_attributes(pool):

@@ -27,6 +27,7 @@ from userpool.server import (
     messages,
     mfa,
     triggers,
+    users,
 )
 from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
@@ -116,7 +117,7 @@ def answer(
         raise errors.InvalidParameter(f"Missing required parameter {otp.answer_key}")
     pending = challenge_sessions.take_session(ctx, session, client, otp.session)
     pipeline.check_caller(pending, caller)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=True) if pending.row.user_id is not None else None
     username = pending.row.username
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), username,
                              *([user.username] if user else []))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from userpool.server import challenge_sessions, errors, messages, triggers
+from userpool.server import challenge_sessions, errors, messages, triggers, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -94,7 +94,7 @@ def answer(
     pending = challenge_sessions.take_session(ctx, session, client, names.CUSTOM_CHALLENGE)
     pipeline.check_caller(pending, caller, ctx)
     custom = pending.state.get("custom") or {}
-    user = ctx.db.get(User, pending.row.user_id) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id) if pending.row.user_id is not None else None
     username = pending.row.username
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), username)
     if user is not None and not user.enabled:

@@ -8,9 +8,9 @@ import base64
 from typing import Any
 
 from userpool import srp
-from userpool.server import challenge_sessions, errors, messages
+from userpool.server import challenge_sessions, errors, messages, users
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserPool
+from userpool.server.db import AppClient, UserPool
 from userpool.server.signin import names, pipeline
 from userpool.server.signin.caller import Caller
 from userpool.server.signin.challenges import _mfa
@@ -24,7 +24,7 @@ def answer(
     block, signature, timestamp = password_claim(answers)
     pending = challenge_sessions.take_session(ctx, block, client, names.DEVICE_PASSWORD_VERIFIER)
     pipeline.check_caller(pending, caller, ctx)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=True) if pending.row.user_id is not None else None
     if user is None or not user.enabled:
         raise errors.NotAuthorized(messages.USER_DISABLED if user is not None else messages.INVALID_SESSION, persist=True)
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user.username)

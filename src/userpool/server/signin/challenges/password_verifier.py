@@ -14,7 +14,7 @@ import hashlib
 from typing import Any
 
 from userpool import srp
-from userpool.server import challenge_sessions, errors, passwords
+from userpool.server import challenge_sessions, errors, passwords, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import names, pipeline
@@ -77,7 +77,7 @@ def answer(
     block, signature, timestamp = password_claim(answers)
     pending = challenge_sessions.take_session(ctx, block, client, names.PASSWORD_VERIFIER)
     pipeline.check_caller(pending, caller, ctx)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=True) if pending.row.user_id is not None else None
     user_id = pending.state["user_id"]
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), user_id)
     pipeline.check_not_locked(ctx, pool, user, user_id)

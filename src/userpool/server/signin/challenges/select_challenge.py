@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import challenge_sessions, errors, messages
+from userpool.server import challenge_sessions, errors, messages, users
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool
 from userpool.server.signin import first_factors, names, pipeline
@@ -34,7 +34,7 @@ def answer(
         raise errors.InvalidParameter("Missing required parameter ANSWER")
     pending = challenge_sessions.take_session(ctx, session, client, names.SELECT_CHALLENGE)
     pipeline.check_caller(pending, caller)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=True) if pending.row.user_id is not None else None
     username = pending.row.username
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), username,
                              *([user.username] if user else []))

@@ -27,7 +27,17 @@ from typing import Any, NoReturn
 from webauthn.helpers import bytes_to_base64url
 from webauthn.helpers.structs import AuthenticationCredential
 
-from userpool.server import audit, challenge_sessions, enumeration, errors, lockout, mfa, passkeys, triggers
+from userpool.server import (
+    audit,
+    challenge_sessions,
+    enumeration,
+    errors,
+    lockout,
+    mfa,
+    passkeys,
+    triggers,
+    users,
+)
 from userpool.server.challenge_sessions import Pending
 from userpool.server.context import Context
 from userpool.server.db import AppClient, User, UserPool, WebAuthnCredential
@@ -112,7 +122,7 @@ def answer(
         raise errors.InvalidParameter("Missing required parameter CREDENTIAL")
     pending = challenge_sessions.take_session(ctx, session, client, names.WEB_AUTHN)
     pipeline.check_caller(pending, caller, ctx)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=True) if pending.row.user_id is not None else None
     username = pending.row.username
     caller.check_secret_hash(ctx, client, answers.get("SECRET_HASH"), answers.get("USERNAME", ""), username,
                              *([user.username] if user else []))

@@ -17,7 +17,7 @@ from typing import Any
 
 from userpool.server import challenge_sessions, errors, messages, pools, triggers, users
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserPool
+from userpool.server.db import AppClient, UserPool
 from userpool.server.signin import first_factors, names, pipeline
 from userpool.server.signin.caller import Caller
 from userpool.server.signin.challenges import select_challenge
@@ -64,7 +64,7 @@ def after_sign_up(
     """Sign in with ConfirmSignUp's Session: single use, for the user it was issued to."""
     pending = challenge_sessions.take_session(ctx, session, client, names.SIGN_UP_SESSION)
     pipeline.check_caller(pending, caller)
-    user = ctx.db.get(User, pending.row.user_id, with_for_update=True) if pending.row.user_id is not None else None
+    user = users.get_user(ctx.db, pending.row.user_id, for_update=True) if pending.row.user_id is not None else None
     named = users.find_user(ctx.db, pool, username)
     if user is None or named is None or named.id != user.id or not pending.state.get("signs_in"):
         raise errors.NotAuthorized(messages.INVALID_SESSION, persist=True)
