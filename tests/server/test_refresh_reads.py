@@ -91,3 +91,49 @@ def test_a_rotating_refresh_writes_its_successor_in_a_transaction(state: ServerS
     with pytest.raises(errors.CognitoError) as revoked:
         refresh(state, client, successor)
     assert revoked.value.message == "Refresh Token has been revoked"
+
+
+# ------------------------------------------------------------------ through the wire (userpool serve)
+# A refresh on SQLite is answered on the event loop when the client and pool last read say it will
+# neither write nor call out (app.Api._answered_here); one that must write after all moves to a thread.
+
+
+def _refresh_on_the_wire(server: Any, client_id: str, token: str) -> dict[str, Any]:
+    return dict(server.public.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=token)["AuthenticationResult"])
+
+
+def test_a_client_that_starts_rotating_rotates_at_its_next_refresh(server: Any, make_user: Any) -> None:
+    from tests.conftest import PASSWORD as USER_PASSWORD
+    from tests.conftest import create_pool
+
+    pool = create_pool(server)
+    username = make_user(pool)
+    signed = server.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": username, "PASSWORD": USER_PASSWORD})["AuthenticationResult"]
+    for _ in range(3):  # the client is known now: these are answered on the event loop
+        assert "RefreshToken" not in _refresh_on_the_wire(server, pool["client_id"], signed["RefreshToken"])
+    server.admin.update_user_pool_client(UserPoolId=pool["pool_id"], ClientId=pool["client_id"], ExplicitAuthFlows=[
+        "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], RefreshTokenRotation={"Feature": "ENABLED"})
+    rotated = _refresh_on_the_wire(server, pool["client_id"], signed["RefreshToken"])  # decided on stale knowledge
+    assert rotated["RefreshToken"] != signed["RefreshToken"]
+    assert "AccessToken" in _refresh_on_the_wire(server, pool["client_id"], rotated["RefreshToken"])
+    with pytest.raises(Exception) as reused:  # the first token was retired when it rotated (grace period 0)
+        _refresh_on_the_wire(server, pool["client_id"], signed["RefreshToken"])
+    assert "RefreshTokenReuseException" in str(reused.value)
+
+
+def test_a_pool_that_gains_a_token_trigger_calls_it_at_the_next_refresh(server: Any, make_user: Any) -> None:
+    from tests.conftest import PASSWORD as USER_PASSWORD
+    from tests.conftest import create_pool
+
+    pool = create_pool(server)
+    username = make_user(pool)
+    signed = server.public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                         AuthParameters={"USERNAME": username, "PASSWORD": USER_PASSWORD})["AuthenticationResult"]
+    _refresh_on_the_wire(server, pool["client_id"], signed["RefreshToken"])
+    server.admin.update_user_pool(UserPoolId=pool["pool_id"], AutoVerifiedAttributes=["email"], LambdaConfig={
+        "PreTokenGeneration": "python:tests.triggers.lambdas:token_v1"})
+    refreshed = _refresh_on_the_wire(server, pool["client_id"], signed["RefreshToken"])
+    from tests.server.helpers import claims
+
+    assert claims(refreshed["IdToken"])["team"] == "blue"  # the trigger ran on this refresh

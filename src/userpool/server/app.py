@@ -26,7 +26,20 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from userpool.server import enumeration, errors, health, keys, messages, metrics, ratelimit, sigv4, wire
+from userpool.server import (
+    enumeration,
+    errors,
+    health,
+    keys,
+    messages,
+    metrics,
+    pools,
+    ratelimit,
+    sigv4,
+    tokens,
+    triggers,
+    wire,
+)
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
 from userpool.server.db import UserPool, WriteNeeded
@@ -49,15 +62,16 @@ def _check_region(params: dict[str, Any], region: str) -> None:
 
 def execute(
     state: ServerState, handler: Handler, req: dict[str, Any], source_ip: str, region: str, *,
-    signed: bool = False, read_only: bool = False, write_on_demand: bool = False,
+    signed: bool = False, read_only: bool = False, write_on_demand: bool = False, elsewhere: bool = False,
 ) -> dict[str, Any]:
     """Run one operation in one transaction (retried when the database reports a conflict);
     ``signed``: ``region`` is the one the caller signed for (``Context.endpoint_region``);
     ``read_only`` operations (``operations.READ_ONLY``) in a read transaction. ``write_on_demand``:
     first as a read (no writer lock: on SQLite, beside other workers' writes); work that must
     write raises ``db.WriteNeeded`` before writing and the operation runs again, from the start,
-    in a transaction (a refresh writes only when it rotates or detects reuse). On PostgreSQL a
-    read is an ordinary transaction, so there the transaction comes first."""
+    in a transaction (a refresh writes only when it rotates or detects reuse); ``elsewhere``:
+    not here, the caller runs it again (``WriteNeeded`` raised). On PostgreSQL a read is an
+    ordinary transaction, so there the transaction comes first."""
     on_demand = write_on_demand and state.database.is_sqlite
     reading = read_only or on_demand
     for attempt in range(_RETRIES):
@@ -78,12 +92,14 @@ def execute(
                         raise WriteNeeded from None  # what was counted must be written
                     failure = exc  # leave the block normally: what was counted is committed
         except WriteNeeded:
-            if not (reading and on_demand):
+            if not (reading and on_demand) or elsewhere:
                 raise
             reading = False
             continue
         except OperationalError as exc:
             if reading and on_demand and "readonly" in str(exc):  # a write nobody announced: never a 500
+                if elsewhere:
+                    raise WriteNeeded from None
                 reading = False
                 continue
             if attempt == _RETRIES - 1 or not _retryable(exc):
@@ -169,12 +185,17 @@ class Api:
         source_ip = request.client.host if request.client else "unknown"
         started = time.perf_counter()
         try:
-            if name in READ_ONLY and self.state.database.is_sqlite and not self.limiter.counts(name, params):
+            result = None
+            if self._answered_here(name, params):
                 # A SQLite read is a fraction of a millisecond of CPU and never waits for a lock
                 # (WAL: readers beside the writer): answered here, without the thread-pool hop
-                # that costs about as much again. PostgreSQL reads wait on the network: a thread.
-                result = self._execute(name, handler, params, source_ip, region, signed)
-            else:
+                # that costs about as much again, and more under load (the GIL handed between
+                # threads). PostgreSQL reads wait on the network: a thread.
+                try:
+                    result = self._execute(name, handler, params, source_ip, region, signed, here=True)
+                except WriteNeeded:  # a refresh that must write after all: on a thread, where it may wait
+                    result = None
+            if result is None:
                 result = await asyncio.get_running_loop().run_in_executor(
                     self._threads, self._execute, name, handler, params, source_ip, region, signed,
                 )
@@ -182,19 +203,40 @@ class Api:
             await enumeration.pad_response(name, started)  # known and unknown users alike (enumeration.py)
         return _json(wire.to_wire(result))
 
+    def _answered_here(self, name: str, params: dict[str, Any]) -> bool:
+        """Whether the operation runs on the event loop: SQLite reads, and refreshes that will
+        neither write nor call out (judged from the client and pool as last read: this decides
+        only where the refresh runs; one that must write after all moves to a thread)."""
+        if not self.state.database.is_sqlite or self.limiter.counts(name, params):
+            return False
+        if name in READ_ONLY:
+            return True
+        if not metrics.is_refresh(name, params):
+            return False
+        known = pools.known_client_and_pool(params.get("ClientId"))
+        return known is not None and not tokens.rotation_enabled(known[0]) and not triggers.has_token_trigger(known[1])
+
     def _execute(
-        self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str, signed: bool
+        self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str, signed: bool,
+        *, here: bool = False,
     ) -> dict[str, Any]:
+        """``here``: on the event loop, where nothing may wait: a refresh that must write raises
+        ``WriteNeeded`` instead of taking the writer lock."""
         self.limiter.check(name, params, source_ip)  # TooManyRequestsException before any work
         if not metrics.is_refresh(name, params):
             return execute(self.state, handler, params, source_ip, region, signed=signed, read_only=name in READ_ONLY)
-        ok = False
+        outcome: bool | None = False
         try:
-            result = execute(self.state, handler, params, source_ip, region, signed=signed, write_on_demand=True)
-            ok = True
-            return result
+            result = execute(self.state, handler, params, source_ip, region, signed=signed, write_on_demand=True, elsewhere=here)
+        except WriteNeeded:
+            outcome = None  # not an outcome: it runs again, on a thread
+            raise
+        else:
+            outcome = True
         finally:
-            metrics.refreshed(ok)
+            if outcome is not None:
+                metrics.refreshed(outcome)
+        return result
 
     async def jwks(self, request: Request) -> Response:
         pool_id = request.path_params["pool_id"]

@@ -104,6 +104,13 @@ def _detached(model: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> An
     return obj
 
 
+def known_client_and_pool(client_id: Any) -> tuple[AppClient, UserPool] | None:
+    """The objects last built for ``client_id`` in this process, read from nothing: possibly out
+    of date, so only for deciding where a request runs, never what it does."""
+    hit = _resolved.get(client_id) if isinstance(client_id, str) else None
+    return (hit.client, hit.pool) if hit is not None else None
+
+
 def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPool]:
     """An app client and its pool in one query (refresh needs both); the same errors as
     :func:`get_client` then :func:`get_pool`. The objects are shared by every request that

@@ -443,6 +443,11 @@ def _token_trigger(pool: UserPool) -> str | None:
     return "PreTokenGeneration" if lambda_config.get("PreTokenGeneration") else None
 
 
+def has_token_trigger(pool: UserPool) -> bool:
+    """Whether issuing tokens in ``pool`` calls out (PreTokenGeneration)."""
+    return _token_trigger(pool) is not None
+
+
 def pre_token_generation(
     ctx: Context, pool: UserPool, client: AppClient, user: User, access: dict[str, Any], id_claims: dict[str, Any],
     source: str = "TokenGeneration_Authentication",
