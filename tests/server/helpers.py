@@ -298,3 +298,12 @@ def code_attempts(server: RunningServer, pool_id: str, username: str) -> list[in
 
 def outbox_for(server: RunningServer, pool_id: str, username: str | None = None) -> list[dict[str, Any]]:
     return [m for m in server.outbox() if m["user_pool_id"] == pool_id and (username is None or m["username"] == username)]
+
+
+def run_op(state: Any, name: str, req: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """One operation in this process, as the server runs it (``app.execute``, signed, a read for
+    operations.READ_ONLY); ``kwargs`` go to ``app.execute``. For the ``local_state`` fixture."""
+    from userpool.server import app
+    from userpool.server.operations import HANDLERS, READ_ONLY
+
+    return app.execute(state, HANDLERS[name], req, "127.0.0.1", "us-east-1", signed=True, read_only=name in READ_ONLY, **kwargs)

@@ -5,33 +5,18 @@ through ``app.execute`` as the server runs each operation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.server.helpers import run_op as call
 from userpool import srp
 from userpool.server import app, errors, pools, signin
-from userpool.server.bootstrap import open_state
-from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
 from userpool.server.db import AppClient, UserPool
-from userpool.server.operations import HANDLERS, READ_ONLY
 
 PASSWORD = "Correct-horse-1"
 FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[ServerState]:
-    opened = open_state(ServerConfig(data_dir=tmp_path, rate_limits="off"))
-    yield opened
-    opened.database.engine.dispose()
-
-
-def call(state: ServerState, name: str, req: dict[str, Any]) -> dict[str, Any]:
-    return app.execute(state, HANDLERS[name], req, "127.0.0.1", "us-east-1", signed=True, read_only=name in READ_ONLY)
 
 
 def refused(state: ServerState, name: str, req: dict[str, Any]) -> errors.CognitoError:
@@ -66,7 +51,8 @@ def srp_sign_in(state: ServerState, pool: str, client: str) -> dict[str, Any]:
             "PASSWORD_CLAIM_SIGNATURE": signature, "TIMESTAMP": timestamp}})
 
 
-def test_a_changed_client_is_seen_by_the_next_call(state: ServerState) -> None:
+def test_a_changed_client_is_seen_by_the_next_call(local_state: ServerState) -> None:
+    state = local_state
     pool_id, client = setup_pool(state)
     assert "AuthenticationResult" in password_sign_in(state, client)
     call(state, "UpdateUserPoolClient", {"UserPoolId": pool_id, "ClientId": client, "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH"]})
@@ -76,7 +62,8 @@ def test_a_changed_client_is_seen_by_the_next_call(state: ServerState) -> None:
     assert "AuthenticationResult" in password_sign_in(state, client)
 
 
-def test_a_changed_pool_is_seen_by_the_next_call(state: ServerState) -> None:
+def test_a_changed_pool_is_seen_by_the_next_call(local_state: ServerState) -> None:
+    state = local_state
     pool, client = setup_pool(state)
     assert "AuthenticationResult" in password_sign_in(state, client)
     call(state, "SetUserPoolMfaConfig", {"UserPoolId": pool, "MfaConfiguration": "ON",
@@ -87,7 +74,8 @@ def test_a_changed_pool_is_seen_by_the_next_call(state: ServerState) -> None:
     assert "AuthenticationResult" not in answer and answer["ChallengeName"] in {"EMAIL_OTP", "MFA_SETUP", "SELECT_MFA_TYPE"}
 
 
-def test_a_deleted_client_is_gone_at_once(state: ServerState) -> None:
+def test_a_deleted_client_is_gone_at_once(local_state: ServerState) -> None:
+    state = local_state
     pool, client = setup_pool(state)
     password_sign_in(state, client)
     call(state, "DeleteUserPoolClient", {"UserPoolId": pool, "ClientId": client})
@@ -107,7 +95,8 @@ def _columns(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
-def test_no_public_operation_changes_the_shared_objects(state: ServerState) -> None:
+def test_no_public_operation_changes_the_shared_objects(local_state: ServerState) -> None:
+    state = local_state
     pool, client = setup_pool(state, GenerateSecret=False, EnableTokenRevocation=True)
     tokens = password_sign_in(state, client)["AuthenticationResult"]
     srp_sign_in(state, pool, client)
@@ -132,7 +121,8 @@ def test_no_public_operation_changes_the_shared_objects(state: ServerState) -> N
     assert cached.client.config["ExplicitAuthFlows"] == FLOWS
 
 
-def test_unchanged_rows_give_the_same_objects_again(state: ServerState) -> None:
+def test_unchanged_rows_give_the_same_objects_again(local_state: ServerState) -> None:
+    state = local_state
     _, client = setup_pool(state)
     with state.database.read() as db:
         first = pools.get_client_and_pool(db, client)

@@ -6,30 +6,15 @@ directory of its own, through the same entry the server uses for a refresh."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from userpool.server import app, errors
-from userpool.server.bootstrap import open_state
-from userpool.server.config import ServerConfig
+from tests.server.helpers import run_op as call
+from userpool.server import errors
 from userpool.server.context import ServerState
-from userpool.server.operations import HANDLERS, READ_ONLY
 
 PASSWORD = "Correct-horse-1"
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[ServerState]:
-    opened = open_state(ServerConfig(data_dir=tmp_path, rate_limits="off"))
-    yield opened
-    opened.database.engine.dispose()
-
-
-def call(state: ServerState, name: str, req: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    return app.execute(state, HANDLERS[name], req, "127.0.0.1", "us-east-1", signed=True, read_only=name in READ_ONLY, **kw)
 
 
 def refresh(state: ServerState, client: str, token: str) -> dict[str, Any]:
@@ -70,7 +55,8 @@ def while_the_writer_lock_is_held(state: ServerState, work: Any) -> tuple[bool, 
 FLOWS = ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
 
 
-def test_a_refresh_that_writes_nothing_needs_no_writer_lock(state: ServerState) -> None:
+def test_a_refresh_that_writes_nothing_needs_no_writer_lock(local_state: ServerState) -> None:
+    state = local_state
     _, client, tokens = signed_in(state, ExplicitAuthFlows=FLOWS)
     finished, result = while_the_writer_lock_is_held(state, lambda: refresh(state, client, tokens["RefreshToken"]))
     assert finished
@@ -78,7 +64,8 @@ def test_a_refresh_that_writes_nothing_needs_no_writer_lock(state: ServerState) 
     assert call(state, "GetUser", {"AccessToken": result["AuthenticationResult"]["AccessToken"]})["Username"] == "u"
 
 
-def test_a_rotating_refresh_writes_its_successor_in_a_transaction(state: ServerState) -> None:
+def test_a_rotating_refresh_writes_its_successor_in_a_transaction(local_state: ServerState) -> None:
+    state = local_state
     _, client, tokens = signed_in(state, ExplicitAuthFlows=FLOWS, RefreshTokenRotation={"Feature": "ENABLED"})
     finished, result = while_the_writer_lock_is_held(state, lambda: refresh(state, client, tokens["RefreshToken"]))
     assert not finished  # it waited for the writer lock, and ran once it was free

@@ -4,30 +4,15 @@ time, key, revocation or scope. In this process, on a data directory of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from userpool.server import app, errors, tokens
-from userpool.server.bootstrap import open_state
-from userpool.server.config import ServerConfig
+from tests.server.helpers import run_op as call
+from userpool.server import errors, tokens
 from userpool.server.context import Context, ServerState
-from userpool.server.operations import HANDLERS, READ_ONLY
 
 PASSWORD = "Correct-horse-1"
-
-
-@pytest.fixture
-def state(tmp_path: Path) -> Iterator[ServerState]:
-    opened = open_state(ServerConfig(data_dir=tmp_path, rate_limits="off"))
-    yield opened
-    opened.database.engine.dispose()
-
-
-def call(state: ServerState, name: str, req: dict[str, Any]) -> dict[str, Any]:
-    return app.execute(state, HANDLERS[name], req, "127.0.0.1", "us-east-1", signed=True, read_only=name in READ_ONLY)
 
 
 def access_token(state: ServerState) -> str:
@@ -46,7 +31,8 @@ def decode_at(state: ServerState, token: str, now: float) -> dict[str, Any]:
         return tokens.decode_access_token(Context(state=state, db=db, now=now), token)
 
 
-def test_a_second_use_skips_the_signature_but_not_the_answer(state: ServerState, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_use_skips_the_signature_but_not_the_answer(local_state: ServerState, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = local_state
     token = access_token(state)
     verified: list[str] = []
     real = tokens._signed_claims
@@ -60,7 +46,8 @@ def test_a_second_use_skips_the_signature_but_not_the_answer(state: ServerState,
     assert decode_at(state, token, claims["iat"] + 1)["sub"] != "changed"
 
 
-def test_a_remembered_token_still_expires(state: ServerState) -> None:
+def test_a_remembered_token_still_expires(local_state: ServerState) -> None:
+    state = local_state
     token = access_token(state)
     exp = tokens.decompose(token).payload["exp"]
     assert decode_at(state, token, exp - 5)["username"] == "u"  # remembered now
@@ -69,7 +56,8 @@ def test_a_remembered_token_still_expires(state: ServerState) -> None:
     assert expired.value.message == "Access Token has expired"
 
 
-def test_a_remembered_token_is_still_revoked_and_a_tampered_copy_still_refused(state: ServerState) -> None:
+def test_a_remembered_token_is_still_revoked_and_a_tampered_copy_still_refused(local_state: ServerState) -> None:
+    state = local_state
     token = access_token(state)
     call(state, "GetUser", {"AccessToken": token})
     head, payload, signature = token.split(".")
