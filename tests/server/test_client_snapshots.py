@@ -116,7 +116,8 @@ def test_no_public_operation_changes_the_shared_objects(local_state: ServerState
         return signin.start_password_sign_in(ctx, client, "u", PASSWORD)
 
     app.execute(state, hosted, {}, "127.0.0.1", "us-east-1")
-    cached = pools._resolved[client]
+    cached = pools._resolved.get(client)
+    assert cached is not None
     assert (_columns(cached.client, pools._CLIENT_COLUMNS), _columns(cached.pool, pools._POOL_COLUMNS)) == _fresh(cached.row)
     assert cached.client.config["ExplicitAuthFlows"] == FLOWS
 

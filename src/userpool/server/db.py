@@ -637,12 +637,12 @@ class CompiledRead:
     DB-API cursor: for a one-row read, SQLAlchemy's execution path (compiled-cache lookup,
     execution context, result processing) costs more CPU than the database does. Rows are plain
     tuples in the statement's column order; ``json_columns`` (positions) are decoded as the
-    JSON type would (SQLite hands back text; psycopg decodes JSON itself). Only for reads whose
-    columns need no other type processing."""
+    JSON type would (SQLite hands back text; psycopg decodes JSON itself); ``typed``: every
+    column goes through SQLAlchemy's own result processor for it instead."""
 
     def __init__(self, stmt: Any, json_columns: tuple[int, ...] = (), *, typed: bool = False) -> None:
         self._stmt = stmt
-        self._json = json_columns
+        self._json: list[tuple[int, Any]] = [(i, json_value) for i in json_columns]
         self._typed = typed
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
         self._processors: dict[str, list[tuple[int, Any]]] = {}
@@ -678,24 +678,11 @@ class CompiledRead:
         try:
             cursor.execute(sql, tuple(bound[name] for name in order) if order is not None else bound)
             rows = cursor.fetchall()
-            processors = self._row_processors(conn.dialect, cursor.description) if self._typed else None
+            processors = self._row_processors(conn.dialect, cursor.description) if self._typed else self._json
         finally:
             cursor.close()
-        if processors is not None:
-            return self._processed(rows, processors)
-        if not self._json:
+        if not processors:
             return [tuple(r) for r in rows]
-        out = []
-        for r in rows:
-            values = list(r)
-            for i in self._json:
-                if isinstance(values[i], (str, bytes)):
-                    values[i] = json.loads(values[i])
-            out.append(tuple(values))
-        return out
-
-    @staticmethod
-    def _processed(rows: list[Any], processors: list[tuple[int, Any]]) -> list[tuple[Any, ...]]:
         out = []
         for r in rows:
             values = list(r)
@@ -705,18 +692,29 @@ class CompiledRead:
         return out
 
 
+def json_value(value: Any) -> Any:
+    """A JSON column's value as the JSON type gives it: SQLite hands back text, psycopg a value."""
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
 def columns_of(model: Any) -> tuple[str, ...]:
     """The attribute names of ``model``'s table columns, in table order (a raw row's order)."""
     return tuple(c.key for c in model.__table__.c)
 
 
-def attached(session: Session, model: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-    """``model``'s instance for a row read raw (typed values, in ``names`` order), persistent in
-    ``session`` as if the ORM had loaded it: the session's own instance when it holds one,
-    else a new one with the values as its loaded state (changes to it are flushed as UPDATEs;
-    relationships not given load on first use). Building it costs a fraction of an ORM query."""
+def detached(model: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    """``model``'s instance for a row read raw (typed values, in ``names`` order), as the ORM
+    would have loaded it, in no session. Building it costs a fraction of an ORM query."""
     obj = model(**dict(zip(names, values, strict=True)))
     make_transient_to_detached(obj)
+    return obj
+
+
+def attached(session: Session, model: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    """:func:`detached`, persistent in ``session``: the session's own instance when it holds
+    one, else the new one (changes to it are flushed as UPDATEs; relationships not given load
+    on first use)."""
+    obj = detached(model, names, values)
     present = session.identity_map.get(inspect(obj).key)
     if present is not None:
         return present

@@ -3,17 +3,16 @@ looking them up, and the SECRET_HASH check."""
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 
 from userpool import srp
 from userpool.server import errors, messages
 from userpool.server.context import Context
-from userpool.server.db import AppClient, CompiledRead, UserPool
+from userpool.server.db import AppClient, CompiledRead, UserPool, columns_of, detached, json_value
+from userpool.server.memo import Recent
 from userpool.server.sealing import random_alnum, same
 
 LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -78,9 +77,7 @@ _CLIENT_AND_POOL = CompiledRead(
     .outerjoin(UserPool, UserPool.id == AppClient.pool_id)
     .where(AppClient.id == bindparam("client_id"))
 )
-_CLIENT_COLUMNS = tuple(c.key for c in AppClient.__table__.c)
-_POOL_COLUMNS = tuple(c.key for c in UserPool.__table__.c)
-_RESOLVED_MAX = 1024
+_CLIENT_COLUMNS, _POOL_COLUMNS = columns_of(AppClient), columns_of(UserPool)
 
 
 class _Resolved(NamedTuple):
@@ -89,19 +86,14 @@ class _Resolved(NamedTuple):
     pool: UserPool
 
 
-_resolved: dict[str, _Resolved] = {}
-_resolved_lock = threading.Lock()
+_resolved: Recent[str, _Resolved] = Recent(1024)
 
 
 def _detached(model: Any, names: tuple[str, ...], values: tuple[Any, ...]) -> Any:
-    """A persistent-looking, session-less instance of ``model`` from raw column values (the
-    JSON column decoded as the JSON type would: SQLite gives text, psycopg a value)."""
-    fields = dict(zip(names, values, strict=True))
-    if isinstance(fields.get("config"), (str, bytes)):
-        fields["config"] = json.loads(fields["config"])
-    obj = model(**fields)
-    make_transient_to_detached(obj)
-    return obj
+    """db.detached from the raw row as read (kept raw to compare): its ``config`` JSON decoded
+    as the JSON type would (SQLite gives text, psycopg a value)."""
+    at = names.index("config")
+    return detached(model, names, (*values[:at], json_value(values[at]), *values[at + 1 :]))
 
 
 def known_client_and_pool(client_id: Any) -> tuple[AppClient, UserPool] | None:
@@ -128,10 +120,7 @@ def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPoo
     if row[split] is None:  # the pool's id: the client outlived its pool
         raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(row[_CLIENT_COLUMNS.index("pool_id")]))
     resolved = _Resolved(row, _detached(AppClient, _CLIENT_COLUMNS, row[:split]), _detached(UserPool, _POOL_COLUMNS, row[split:]))
-    with _resolved_lock:  # the oldest entry out when full (request threads share the dict)
-        if len(_resolved) >= _RESOLVED_MAX:
-            _resolved.pop(next(iter(_resolved)), None)
-        _resolved[client_id] = resolved
+    _resolved.put(client_id, resolved)
     return resolved.client, resolved.pool
 
 

@@ -14,7 +14,6 @@ import functools
 import hashlib
 import json
 import math
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeGuard
@@ -41,6 +40,7 @@ from userpool.server.db import (
     attached,
     columns_of,
 )
+from userpool.server.memo import Recent
 from userpool.server.sealing import hash_secret, random_token, random_uuid
 from userpool.verify.errors import JwtParseError
 from userpool.verify.parse import DecomposedJwt, decompose
@@ -375,9 +375,7 @@ def _checked_claims(claims: dict[str, Any], now: float) -> dict[str, Any]:
 # same access token on call after call, and the RSA verification with the strict parse is a
 # tenth of GetUser's CPU. Only a correctly signed token gets in; the claims (time above all) and
 # the key (still published, same pool) are checked again on every use; oldest out when full.
-_VERIFIED_MAX = 4096
-_verified_tokens: dict[str, tuple[str, str, dict[str, Any]]] = {}
-_verified_lock = threading.Lock()
+_verified_tokens: Recent[str, tuple[str, str, dict[str, Any]]] = Recent(4096)
 
 
 def _verified(ctx: Context, token: str) -> tuple[str, dict[str, Any]]:
@@ -399,10 +397,7 @@ def _verified(ctx: Context, token: str) -> tuple[str, dict[str, Any]]:
         raise _bad_token()
     pool_id, public_key = found
     claims = _signed_claims(jws, public_key, ctx.now)
-    with _verified_lock:
-        if len(_verified_tokens) >= _VERIFIED_MAX:
-            _verified_tokens.pop(next(iter(_verified_tokens)), None)
-        _verified_tokens[token] = (jws.kid, pool_id, dict(claims))
+    _verified_tokens.put(token, (jws.kid, pool_id, dict(claims)))
     return pool_id, claims
 
 
