@@ -476,3 +476,29 @@ def test_request_ids_are_random_version_4_uuids() -> None:
     for text in list(ids)[:200]:
         parsed = uuid.UUID(text)
         assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+
+
+# ------------------------------------------------------------------ answers
+
+
+def test_answers_carry_text_as_utf8_json_that_every_client_reads_back(server, pool):
+    """Answers are orjson's compact JSON: non-ASCII text travels as UTF-8, as Cognito sends it."""
+    name = unique("zoë-人")
+    ok(server, "AdminCreateUser", {"UserPoolId": pool["pool_id"], "Username": name, "MessageAction": "SUPPRESS",
+                                   "UserAttributes": [{"Name": "name", "Value": "Zoë \u2028 \"quoted\" \\ 人"}]}, signed=True)
+    r = rpc(server, "AdminGetUser", {"UserPoolId": pool["pool_id"], "Username": name}, signed=True)
+    assert r.status_code == 200
+    assert "zoë-人".encode() in r.content and b"\\u" not in r.content
+    attrs = {a["Name"]: a["Value"] for a in json.loads(r.content.decode("utf-8"))["UserAttributes"]}
+    assert attrs["name"] == "Zoë \u2028 \"quoted\" \\ 人"
+    got = server.admin.admin_get_user(UserPoolId=pool["pool_id"], Username=name)
+    assert got["Username"] == name
+    assert {a["Name"]: a["Value"] for a in got["UserAttributes"]}["name"] == "Zoë \u2028 \"quoted\" \\ 人"
+
+
+def test_answer_bodies_orjson_cannot_write_fall_back_to_the_stdlib():
+    from userpool.server.app import _json_body
+
+    assert json.loads(_json_body({"A": "é", "N": 1.5, "L": [1, None, True]})) == {"A": "é", "N": 1.5, "L": [1, None, True]}
+    assert json.loads(_json_body({"Big": 2**70})) == {"Big": 2**70}  # beyond orjson's 64-bit integers
+    assert json.loads(_json_body({"Keys": {1: "one"}})) == {"Keys": {"1": "one"}}  # a non-string key

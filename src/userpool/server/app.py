@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import orjson
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -117,9 +118,19 @@ def _retryable(exc: OperationalError) -> bool:
     return any(s in text for s in ("database is locked", "could not serialize", "deadlock detected"))
 
 
+def _json_body(body: dict[str, Any]) -> bytes:
+    """Compact JSON of an answer: orjson's (a tenth of the stdlib's CPU for a refresh's answer;
+    text as UTF-8, as Cognito sends it), the stdlib's for what orjson does not take (an integer
+    beyond 64 bits, a non-string key)."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
 def _json(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(body, separators=(",", ":")),
+        _json_body(body),
         status_code=status,
         media_type=wire.CONTENT_TYPE,
         headers={"x-amzn-RequestId": random_uuid(), **(headers or {})},
