@@ -103,7 +103,8 @@ def validity_seconds(client_config: dict[str, Any], kind: str) -> int:
     return int(value) * _UNIT_SECONDS[unit]
 
 
-def start_family(ctx: Context, client: AppClient, user: User) -> TokenFamily:
+def start_family(ctx: Context, client: AppClient, user: User, device_key: str | None = None) -> TokenFamily:
+    """A new sign-in's token family; ``device_key``: the tracked device it was made on."""
     family = TokenFamily(
         origin_jti=random_uuid(),
         pool_id=user.pool_id,
@@ -112,6 +113,7 @@ def start_family(ctx: Context, client: AppClient, user: User) -> TokenFamily:
         auth_time=int(ctx.now),
         created_at=ctx.now,
         expires_at=ctx.now + validity_seconds(client.config, "RefreshToken"),
+        device_key=device_key,
     )
     ctx.db.add(family)
     ctx.db.flush()  # refresh tokens reference it; no ORM relationship orders the inserts

@@ -131,10 +131,8 @@ def issue_tokens(
     """The sign-in succeeded: a new token family, PostAuthentication, the failure count reset.
     With device tracking, the family is the device's, or a new device is announced."""
     lockout.record_success(user)
-    family = tokens.start_family(ctx, client, user)
-    new_device = None
-    if not caller.hosted:
-        family.device_key, new_device = devices.sign_in_device(ctx, pool, user, ctx.device_key)
+    device_key, new_device = (None, None) if caller.hosted else devices.sign_in_device(ctx, pool, user, ctx.device_key)
+    family = tokens.start_family(ctx, client, user, device_key)  # inserted with its device: no UPDATE after
     refresh = tokens.new_refresh_token(ctx, family)
     result = authentication_result(ctx, pool, client, user, family, refresh, source, caller)
     if new_device is not None:
