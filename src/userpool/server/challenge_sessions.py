@@ -14,9 +14,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, delete, true
+from sqlalchemy.orm.util import identity_key
+
 from userpool.server import errors, messages
 from userpool.server.context import Context
-from userpool.server.db import AppClient, AuthSession, User
+from userpool.server.db import AppClient, AuthSession, CompiledInsert, CompiledRead, User, columns_of, detached
 from userpool.server.sealing import hash_secret
 
 
@@ -28,6 +31,9 @@ class Pending:
 
 def _context(handle_hash: str) -> str:
     return f"auth-session:{handle_hash}"
+
+
+_INSERT = CompiledInsert(AuthSession)
 
 
 def open_session(
@@ -47,34 +53,53 @@ def open_session(
     handle = base64.b64encode(raw).decode() if secret_block else base64.urlsafe_b64encode(raw).decode().rstrip("=")
     digest = hash_secret(handle)
     minutes = minutes if minutes is not None else int(client.config.get("AuthSessionValidity", 3))
-    ctx.db.add(
-        AuthSession(
-            handle_hash=digest,
-            pool_id=client.pool_id,
-            client_id=client.id,
-            user_id=user.id if user is not None else None,
-            username=username,
-            challenge=challenge,
-            state_sealed=ctx.sealer.seal(json.dumps(state or {}).encode(), _context(digest)),
-            expires_at=ctx.now + minutes * 60,
-        )
+    _INSERT.run(
+        ctx.db,
+        {
+            "handle_hash": digest,
+            "pool_id": client.pool_id,
+            "client_id": client.id,
+            "user_id": user.id if user is not None else None,
+            "username": username,
+            "challenge": challenge,
+            "state_sealed": ctx.sealer.seal(json.dumps(state or {}).encode(), _context(digest)),
+            "expires_at": ctx.now + minutes * 60,
+        },
     )
     return handle
+
+
+def _take(condition: Any) -> CompiledRead:
+    return CompiledRead(delete(AuthSession).where(AuthSession.handle_hash == bindparam("digest"), condition).returning(*AuthSession.__table__.c))
+
+
+# Taking a session is one statement: it is deleted as it is read (single use, even between two
+# answers at once), and only when it is the client's.
+_TAKE = _take(true())
+_TAKE_FOR_CLIENT = _take(AuthSession.client_id == bindparam("client_id"))
+_COLUMNS = columns_of(AuthSession)
 
 
 def take_session(ctx: Context, handle: str | None, client: AppClient | None, challenge: str) -> Pending:
     """Consume the session ``handle`` for ``challenge``; Cognito's errors when it is not valid.
 
     ``client`` is None for calls that name no app client (AssociateSoftwareToken and
-    VerifySoftwareToken with a Session during MFA setup).
+    VerifySoftwareToken with a Session during MFA setup); another client's session is left as it is.
     """
     if not handle:
         raise errors.InvalidParameter("Missing required parameter Session")
     digest = hash_secret(handle)
-    row = ctx.db.get(AuthSession, digest, with_for_update=True)
-    if row is None or (client is not None and row.client_id != client.id):
+    ctx.db.flush()  # the unit's own pending changes first, as a query's autoflush would
+    if client is None:
+        rows = _TAKE.rows(ctx.db, {"digest": digest})
+    else:
+        rows = _TAKE_FOR_CLIENT.rows(ctx.db, {"digest": digest, "client_id": client.id})
+    if not rows:
         raise errors.NotAuthorized(messages.INVALID_SESSION)
-    ctx.db.delete(row)
+    loaded = ctx.db.identity_map.get(identity_key(AuthSession, digest))
+    if loaded is not None:  # read earlier in this unit (stored_challenge): gone now
+        ctx.db.expunge(loaded)
+    row: AuthSession = detached(AuthSession, _COLUMNS, rows[0])
     if row.expires_at <= ctx.now:
         raise errors.NotAuthorized(messages.SESSION_EXPIRED, persist=True)
     if row.challenge != challenge:
@@ -87,19 +112,18 @@ def keep(ctx: Context, pending: Pending, state: dict[str, Any]) -> None:
     """Undo :func:`take_session` for a failure the user may retry in the same session (a
     wrong MFA code, as Cognito and Amplify allow), with ``state`` sealed in its place."""
     row = pending.row
-    if row in ctx.db.deleted:
-        ctx.db.flush()  # the DELETE first, so that the same handle can be stored again
-    ctx.db.add(
-        AuthSession(
-            handle_hash=row.handle_hash,
-            pool_id=row.pool_id,
-            client_id=row.client_id,
-            user_id=row.user_id,
-            username=row.username,
-            challenge=row.challenge,
-            state_sealed=ctx.sealer.seal(json.dumps(state).encode(), _context(row.handle_hash)),
-            expires_at=row.expires_at,
-        )
+    _INSERT.run(
+        ctx.db,
+        {
+            "handle_hash": row.handle_hash,
+            "pool_id": row.pool_id,
+            "client_id": row.client_id,
+            "user_id": row.user_id,
+            "username": row.username,
+            "challenge": row.challenge,
+            "state_sealed": ctx.sealer.seal(json.dumps(state).encode(), _context(row.handle_hash)),
+            "expires_at": row.expires_at,
+        },
     )
 
 

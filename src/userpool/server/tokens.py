@@ -28,6 +28,7 @@ from userpool.server import audit, errors, messages
 from userpool.server.context import Context
 from userpool.server.db import (
     AppClient,
+    CompiledInsert,
     CompiledRead,
     Group,
     RefreshToken,
@@ -103,27 +104,35 @@ def validity_seconds(client_config: dict[str, Any], kind: str) -> int:
     return int(value) * _UNIT_SECONDS[unit]
 
 
+_FAMILY_INSERT = CompiledInsert(TokenFamily)
+_REFRESH_INSERT = CompiledInsert(RefreshToken)
+
+
 def start_family(ctx: Context, client: AppClient, user: User, device_key: str | None = None) -> TokenFamily:
-    """A new sign-in's token family; ``device_key``: the tracked device it was made on."""
-    family = TokenFamily(
-        origin_jti=random_uuid(),
-        pool_id=user.pool_id,
-        client_id=client.id,
-        user_id=user.id,
-        auth_time=int(ctx.now),
-        created_at=ctx.now,
-        expires_at=ctx.now + validity_seconds(client.config, "RefreshToken"),
-        device_key=device_key,
+    """A new sign-in's token family; ``device_key``: the tracked device it was made on. Inserted
+    at once (its refresh tokens refer to it), and persistent in the session for later changes."""
+    values = _FAMILY_INSERT.run(
+        ctx.db,
+        {
+            "origin_jti": random_uuid(),
+            "pool_id": user.pool_id,
+            "client_id": client.id,
+            "user_id": user.id,
+            "auth_time": int(ctx.now),
+            "created_at": ctx.now,
+            "expires_at": ctx.now + validity_seconds(client.config, "RefreshToken"),
+            "device_key": device_key,
+        },
     )
-    ctx.db.add(family)
-    ctx.db.flush()  # refresh tokens reference it; no ORM relationship orders the inserts
+    family: TokenFamily = attached(ctx.db, TokenFamily, _FAMILY_INSERT.names, values)
     return family
 
 
 def new_refresh_token(ctx: Context, family: TokenFamily) -> str:
     token = random_token(96)
-    ctx.db.add(
-        RefreshToken(token_hash=hash_secret(token), origin_jti=family.origin_jti, created_at=ctx.now, expires_at=family.expires_at)
+    _REFRESH_INSERT.run(
+        ctx.db,
+        {"token_hash": hash_secret(token), "origin_jti": family.origin_jti, "created_at": ctx.now, "expires_at": family.expires_at},
     )
     return token
 
