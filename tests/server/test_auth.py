@@ -253,6 +253,17 @@ def test_five_failures_lock_the_user_and_attempts_during_the_lockout_do_not_coun
     assert tokens_for(server, pool, user)["AccessToken"]
     assert user_column(server, pool["pool_id"], user, "failed_attempts") == 0
     assert user_column(server, pool["pool_id"], user, "locked_until") is None
+    assert user_column(server, pool["pool_id"], user, "last_failed_at") is None
+
+
+def test_a_success_after_failures_starts_the_count_again(server, pool, user):
+    for _ in range(4):
+        rpc(server, "InitiateAuth", password_auth(pool, user, WRONG_PASSWORD))
+    assert tokens_for(server, pool, user)["AccessToken"]
+    assert [user_column(server, pool["pool_id"], user, c) for c in ("failed_attempts", "last_failed_at")] == [0, None]
+    for _ in range(4):
+        rpc(server, "InitiateAuth", password_auth(pool, user, WRONG_PASSWORD))
+    assert tokens_for(server, pool, user)["AccessToken"]  # eight failures, never five in a row: not locked
 
 
 def test_lockout_doubles_with_each_failure_after_the_fifth(server, pool, user):

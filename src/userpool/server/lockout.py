@@ -31,6 +31,11 @@ def record_failure(user: User, now: float) -> None:
 
 
 def record_success(user: User) -> None:
-    user.failed_attempts = 0
-    user.last_failed_at = None
-    user.locked_until = None
+    # Only what changes is set: a user without failures (nearly every sign-in) is left clean,
+    # so the unit of work has no object to flush for it.
+    if user.failed_attempts != 0:
+        user.failed_attempts = 0
+    if user.last_failed_at is not None:
+        user.last_failed_at = None
+    if user.locked_until is not None:
+        user.locked_until = None
