@@ -219,7 +219,9 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
     # which runs all checks from the start in their order and raises the precise error.
     # Its own checks that are not written out here are implied: a third '.' can only be in
     # the signature segment, where pybase64 refuses it; an empty payload is not JSON.
-    if type(token) is str and len(token) <= max_chars:
+    if type(token) is not str:  # the first check of both paths
+        token = _as_text(token)
+    if len(token) <= max_chars:
         first = token.find(".")
         second = token.find(".", first + 1)
         header = _HEADER_CACHE.get(token[:first])
