@@ -45,7 +45,12 @@ _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
 _PADDING = ("", "", "==", "=")
 # The same by length mod 4, for the fast path: None where any character will do, an empty set
 # where none will (a length of 1 mod 4 is never valid).
-_LAST_CHARS = (None, frozenset(), _CANONICAL_LAST[2], _CANONICAL_LAST[3])
+_LAST_CHARS: tuple[frozenset[str] | None, ...] = (
+    None,
+    frozenset(),
+    _CANONICAL_LAST[2],
+    _CANONICAL_LAST[3],
+)
 
 # The fast path's JSON: orjson (C) parses, and the result is accepted only if serializing it
 # again gives back the very same bytes. Those bytes are then orjson's canonical form of a
@@ -225,8 +230,9 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
         first = token.find(".")
         second = token.find(".", first + 1)
         header = _HEADER_CACHE.get(token[:first])
+        p_rem, s_rem = (second - first - 1) % 4, (len(token) - second - 1) % 4
         # rem 1 is never canonical (empty set); the canonical last characters have no '-' or '_'
-        p_last, s_last = _LAST_CHARS[(second - first - 1) % 4], _LAST_CHARS[(len(token) - second - 1) % 4]
+        p_last, s_last = _LAST_CHARS[p_rem], _LAST_CHARS[s_rem]
         if (
             header is not None
             and second > first + 1  # also false when either '.' is missing
@@ -235,15 +241,14 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
             and (s_last is None or token[-1] in s_last)
         ):
             try:
-                raw = _FAST_B64(token[first + 1 : second] + _PADDING[(second - first - 1) % 4], _URLSAFE, True)
+                raw = _FAST_B64(token[first + 1 : second] + _PADDING[p_rem], _URLSAFE, True)
                 payload = _FAST_LOADS(raw)  # orjson checks the UTF-8 itself
                 if type(payload) is dict and _FAST_DUMPS(payload) == raw:
-                    signature = _FAST_B64(token[second + 1 :] + _PADDING[(len(token) - second - 1) % 4], _URLSAFE, True)
+                    signature = _FAST_B64(token[second + 1 :] + _PADDING[s_rem], _URLSAFE, True)
                     if signature:
-                        return _NEW_DECOMPOSED(
-                            DecomposedJwt,
-                            (header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"]),
-                        )
+                        signing_input = token[:second].encode("ascii")
+                        fields = (header, payload, signing_input, signature, header["alg"], header["kid"])
+                        return _NEW_DECOMPOSED(DecomposedJwt, fields)
             # binascii.Error, orjson.JSONDecodeError and non-ASCII text are ValueErrors;
             # orjson.JSONEncodeError (nesting deeper than dumps allows) is a TypeError
             except (ValueError, TypeError, RecursionError):
