@@ -200,3 +200,101 @@ def test_signed_token_with_compact_duplicate_claim_is_refused(keys: dict[str, Ke
     token = assemble(json.dumps({"kid": key.kid, "alg": "RS256"}, separators=(",", ":")), payload, key)
     with pytest.raises(JwtParseError, match="'sub' twice"):
         _verifier(key).verify(token)
+
+
+# ---- the whole-token fast path of decompose against _decompose_in_order -------------------
+#
+# For a token whose header is cached, decompose checks everything in one optimistic block
+# and hands any token it does not accept to _decompose_in_order, the step-by-step path. The
+# outcome (the decomposed token, or the exception's type and message) must be the one the
+# step-by-step path gives, for every shape of input, including those the fast path only
+# refuses implicitly (a third '.', an empty payload, an empty signature).
+
+_H = b64url(HEADER)
+_P = b64url('{"sub":"alice","exp":1}')
+_S = "c2ln"
+_IN_ORDER = parse._decompose_in_order  # the reference, whatever a fixture puts in its place
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return "ok", call()
+    except JwtParseError as exc:
+        return type(exc).__name__, str(exc)
+
+
+@pytest.fixture
+def in_order_calls(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Records each token that decompose hands to the step-by-step path."""
+    calls: list[object] = []
+    in_order = parse._decompose_in_order
+
+    def spy(token: object, max_chars: int) -> parse.DecomposedJwt:
+        calls.append(token)
+        return in_order(token, max_chars)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parse, "_decompose_in_order", spy)
+    decompose(f"{_H}.{_P}.{_S}")  # puts HEADER in the header cache
+    calls.clear()
+    return calls
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        f"{_H}.{_P}.{_S}",
+        _H + "." + b64url('{"sub":"a","groups":["x",{"k":null}]}') + "." + b64url(b"\x00" * 256),
+        f"{_H}.{_P}.{_S}.x",  # four segments: the third '.' is in the signature segment
+        f"{_H}.{_P}.{_S}.{_P}.{_S}",  # five: a JWE's shape
+        f"{_H}.{_P}",
+        f"{_H}A",  # no '.', and token[:-1] is the cached header segment
+        f"{_H}",
+        f"{_H}..{_S}",  # empty payload
+        f"{_H}.{_P}.",  # empty signature
+        f"{_H}...",
+        f".{_P}.{_S}",
+        f"{_H}.{_P}+.{_S}",
+        f"{_H}.{_P}.c2/n",
+        f"{_H}.{_P}.c2ln==",
+        f"{_H}.{_P}.c2lnAB",  # stray bits in the signature's last character
+        _H + "." + b64url('{"sub":"a"}')[:-1] + "1." + _S,  # stray bits in the payload's last character
+        f"{_H}.{_P}.c2lnA",  # length 1 mod 4
+        f"{_H}.{_P}A.{_S}",
+        f"{_H}.{_P}.c2lé",  # non-ASCII in the signature
+        f"{_H}.{_P}é.{_S}",
+        f"{_H}.{_P}.c2l\n",
+        _H + "." + b64url('{"sub":"a","sub":"b"}') + "." + _S,  # duplicate key
+        _H + "." + b64url('{"exp":NaN}') + "." + _S,
+        f"{_H}.{b64url('[1,2]')}.{_S}",
+        _H + "." + b64url(' {"sub":"a"}') + "." + _S,  # outer whitespace: accepted by the strict path
+        _H + "." + b64url(b'{"sub":"\xff"}') + "." + _S,  # not UTF-8
+        f"Bearer {_H}.{_P}.{_S}",
+        f"{_H}.{_P}.{_S}".encode(),
+        bytearray(f"{_H}.{_P}.{_S}".encode()),
+        f"{_H}.{_P}.{_S}".encode() + b"\xff",
+    ],
+)
+def test_whole_token_fast_path_agrees_with_the_step_by_step_path(
+    token: str | bytes, in_order_calls: list[object]
+) -> None:
+    fast = _outcome(lambda: decompose(token))
+    assert fast == _outcome(lambda: _IN_ORDER(token, parse.MAX_TOKEN_CHARS))
+    if fast[0] == "ok" and fast[1].payload.get("sub") == "alice":
+        assert in_order_calls == []  # a canonical token with a cached header: the fast path took it
+
+
+def test_size_limit_is_checked_before_the_fast_path(in_order_calls: list[object]) -> None:
+    token = f"{_H}.{_P}.{_S}"
+    limit = len(token) - 1
+    with pytest.raises(JwtParseError, match=f"JWT is {len(token)} characters long; the limit is {limit}"):
+        decompose(token, limit)
+    assert in_order_calls == [token]
+    assert decompose(token, len(token)).payload == {"sub": "alice", "exp": 1}
+
+
+def test_uncached_header_goes_the_step_by_step_way_once(in_order_calls: list[object]) -> None:
+    header = b64url('{"alg":"RS256","kid":"other-key"}')
+    token = f"{header}.{_P}.{_S}"
+    first, second = decompose(token), decompose(token)
+    assert in_order_calls == [token]  # the first call cached the header
+    assert first == second and first.kid == "other-key"

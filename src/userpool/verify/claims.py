@@ -135,6 +135,7 @@ def _copy_json(value: Any) -> Any:
 
 
 _UNKNOWN: Any = object()
+_NEVER = -math.inf
 
 
 class TokenFacts:
@@ -159,21 +160,26 @@ class TokenFacts:
     )
 
     def __init__(self, claims: dict[str, Any]) -> None:
+        # Runs once per fresh token, so the usual shapes (int times, one client id string) are
+        # taken inline and everything else goes through _time and _strings, which also raise.
         self.claims = claims
-        exp, nbf, iat = claims.get("exp"), claims.get("nbf"), claims.get("iat")
+        get = claims.get
+        exp, nbf, iat = get("exp"), get("nbf"), get("iat")
         self.exp: float = exp if type(exp) is int else _time(claims, "exp", required=True)  # type: ignore[assignment]
-        self.nbf: float | None = (
-            nbf if nbf is None or type(nbf) is int else _time(claims, "nbf", required=False)
-        )
-        self.iat: float | None = (
-            iat if iat is None or type(iat) is int else _time(claims, "iat", required=False)
-        )
+        if nbf is not None and type(nbf) is not int:
+            nbf = _time(claims, "nbf", required=False)
+        if iat is not None and type(iat) is not int:
+            iat = _time(claims, "iat", required=False)
+        self.nbf: float | None = nbf
+        self.iat: float | None = iat
         #: The later of ``nbf`` and ``iat``: before it the token is not valid yet.
-        self.not_before: float = max(self.nbf or -math.inf, self.iat or -math.inf)
-        self.token_use: Any = claims.get("token_use")
+        nbf, iat = nbf or _NEVER, iat or _NEVER  # max() with two math.inf lookups costs 0.1 µs
+        self.not_before: float = iat if iat > nbf else nbf
+        self.token_use: Any = get("token_use")
         client_claim = "aud" if self.token_use == "id" else "client_id"
         #: ``client_id`` of an access token, ``aud`` of an ID token (almost every verifier asks).
-        self.clients = _strings(claims, client_claim, claims.get(client_claim))
+        clients = get(client_claim)
+        self.clients = (clients,) if type(clients) is str else _strings(claims, client_claim, clients)
         self._groups = self._scopes = self._mutable = _UNKNOWN
 
     def groups(self) -> tuple[str, ...]:

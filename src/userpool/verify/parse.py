@@ -43,6 +43,14 @@ _BEARER_PREFIX = "The token starts with 'Bearer ': pass the token alone, without
 # canonical base64url has them zero, i.e. the character is one of these.
 _CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
 _PADDING = ("", "", "==", "=")
+# The same by length mod 4, for the fast path: None where any character will do, an empty set
+# where none will (a length of 1 mod 4 is never valid).
+_LAST_CHARS: tuple[frozenset[str] | None, ...] = (
+    None,
+    frozenset(),
+    _CANONICAL_LAST[2],
+    _CANONICAL_LAST[3],
+)
 
 # The fast path's JSON: orjson (C) parses, and the result is accepted only if serializing it
 # again gives back the very same bytes. Those bytes are then orjson's canonical form of a
@@ -211,6 +219,45 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
     The header's ``alg`` and ``kid`` are checked to be non-empty strings; whether the
     ``alg`` is acceptable is the next step's business (``algorithms.check_alg``).
     """
+    # Optimistic path, one frame, for a well-formed token whose header is in the cache (so
+    # it has passed every header check). Any doubt sends the token to _decompose_in_order,
+    # which runs all checks from the start in their order and raises the precise error.
+    # Its own checks that are not written out here are implied: a third '.' can only be in
+    # the signature segment, where pybase64 refuses it; an empty payload is not JSON.
+    if type(token) is not str:  # the first check of both paths
+        token = _as_text(token)
+    if len(token) <= max_chars:
+        first = token.find(".")
+        second = token.find(".", first + 1)
+        header = _HEADER_CACHE.get(token[:first])
+        p_rem, s_rem = (second - first - 1) % 4, (len(token) - second - 1) % 4
+        # rem 1 is never canonical (empty set); the canonical last characters have no '-' or '_'
+        p_last, s_last = _LAST_CHARS[p_rem], _LAST_CHARS[s_rem]
+        if (
+            header is not None
+            and second > first + 1  # also false when either '.' is missing
+            and not ("+" in token or "/" in token or "=" in token)
+            and (p_last is None or token[second - 1] in p_last)
+            and (s_last is None or token[-1] in s_last)
+        ):
+            try:
+                raw = _FAST_B64(token[first + 1 : second] + _PADDING[p_rem], _URLSAFE, True)
+                payload = _FAST_LOADS(raw)  # orjson checks the UTF-8 itself
+                if type(payload) is dict and _FAST_DUMPS(payload) == raw:
+                    signature = _FAST_B64(token[second + 1 :] + _PADDING[s_rem], _URLSAFE, True)
+                    if signature:
+                        signing_input = token[:second].encode("ascii")
+                        fields = (header, payload, signing_input, signature, header["alg"], header["kid"])
+                        return _NEW_DECOMPOSED(DecomposedJwt, fields)
+            # binascii.Error, orjson.JSONDecodeError and non-ASCII text are ValueErrors;
+            # orjson.JSONEncodeError (nesting deeper than dumps allows) is a TypeError
+            except (ValueError, TypeError, RecursionError):
+                pass
+    return _decompose_in_order(token, max_chars)
+
+
+def _decompose_in_order(token: str | bytes, max_chars: int) -> DecomposedJwt:
+    """``decompose``, one check after the other: the strict stdlib parser for the payload."""
     if type(token) is not str:
         token = _as_text(token)
     if len(token) > max_chars:
@@ -225,27 +272,9 @@ def decompose(token: str | bytes, max_chars: int = MAX_TOKEN_CHARS) -> Decompose
         raise JwtParseError("JWT has an empty signature segment: unsigned tokens are never accepted")
     _refuse_base64_alphabet(token, "JWT")
     header = _HEADER_CACHE.get(token[:first]) or _header(token, first)
-    # Optimistic path, one frame: every check of _json_object and _b64, inline. On any
-    # doubt, the step-by-step path below runs instead: it raises the precise error (or
-    # accepts what the fast path is too strict for, such as JSON with outer whitespace).
-    # The canonical last characters contain no '-' or '_', so the token's own are checked.
-    p_rem, s_rem = (second - first - 1) % 4, (len(token) - second - 1) % 4
-    try:
-        if (p_rem and token[second - 1] not in _CANONICAL_LAST[p_rem]) or (
-            s_rem and token[-1] not in _CANONICAL_LAST[s_rem]
-        ):
-            raise ValueError  # noqa: TRY301 - any doubt falls to the precise path below, in this one frame
-        raw = _FAST_B64(token[first + 1 : second] + _PADDING[p_rem], _URLSAFE, True)
-        payload = _FAST_LOADS(raw)  # orjson checks the UTF-8 itself
-        if type(payload) is not dict or _FAST_DUMPS(payload) != raw:
-            raise ValueError  # noqa: TRY301 - as above
-        signature = _FAST_B64(token[second + 1 :] + _PADDING[s_rem], _URLSAFE, True)
-    # binascii.Error and orjson.JSONDecodeError are ValueErrors; orjson.JSONEncodeError (nesting
-    # deeper than dumps allows) is a TypeError
-    except (ValueError, TypeError, KeyError, RecursionError):
-        std = token.replace("-", "+").replace("_", "/")
-        payload = _json_object(std, first + 1, second, "JWT payload")
-        signature = _b64(std, second + 1, len(token), "JWT signature")
+    std = token.replace("-", "+").replace("_", "/")
+    payload = _json_object(std, first + 1, second, "JWT payload")
+    signature = _b64(std, second + 1, len(token), "JWT signature")
     return _NEW_DECOMPOSED(
         DecomposedJwt, (header, payload, token[:second].encode("ascii"), signature, header["alg"], header["kid"])
     )
