@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from tests.server.helpers import run_op
 from userpool.server import challenge_sessions, errors, messages, tokens
 from userpool.server.context import Context, ServerState
-from userpool.server.db import AppClient, AuthSession, CompiledInsert, RefreshToken, TokenFamily, User
+from userpool.server.db import AppClient, AuthSession, Code, CompiledInsert, RefreshToken, TokenFamily, User
 
 _SESSIONS = CompiledInsert(AuthSession)
 
@@ -56,6 +56,13 @@ def test_columns_not_given_are_null_and_unknown_ones_refused(local_state: Server
             _SESSIONS.run(session, {**values, "handle_hash": "other", "colour": "red"})
     with local_state.database.transaction() as session:
         assert session.scalar(select(AuthSession.state_sealed).where(AuthSession.handle_hash == values["handle_hash"])) is None
+
+
+@pytest.mark.parametrize("model", [User, Code])
+def test_models_with_made_values_are_refused(model: Any) -> None:
+    """An autoincrement id or a column default is the ORM's to make: such a model goes through it."""
+    with pytest.raises(TypeError, match="through the ORM"):
+        CompiledInsert(model)
 
 
 def test_driver_errors_are_sqlalchemys_and_nothing_is_half_written(local_state: ServerState, pool_and_client: tuple[str, str]) -> None:

@@ -708,6 +708,10 @@ class CompiledInsert:
     SQLAlchemy's (``IntegrityError``, ``OperationalError``), as from the ORM."""
 
     def __init__(self, model: Any) -> None:
+        table = model.__table__
+        made = [c.key for c in table.c if c.default is not None or c.server_default is not None]
+        if made or table.autoincrement_column is not None:  # values the ORM would make, this would not
+            raise TypeError(f"{model.__name__} has defaulted or generated columns: insert it through the ORM")
         self.model = model
         self.names = columns_of(model)
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, list[tuple[str, Any]]]] = {}
