@@ -45,7 +45,7 @@ def rsa_verifications_per_second(seconds: float = 1.0) -> float:
 def srp_modexps_per_second(seconds: float = 1.0, cpython: bool = False) -> float:
     """One 3072-bit modular exponentiation with a 256-bit exponent, the unit of the SRP server's
     work (g^b in server_ephemeral; v^u and (A·v^u)^b in server_session_key: 3 per sign-in),
-    through ``srp.modpow`` as the server runs it (GMP when gmpy2 is installed), or CPython's pow."""
+    through ``srp.modpow`` as the server runs it (OpenSSL's constant-time exponentiation), or CPython's pow."""
     base = int.from_bytes(secrets.token_bytes(384), "big") % srp.N
     exp = int.from_bytes(secrets.token_bytes(32), "big")
     if cpython:

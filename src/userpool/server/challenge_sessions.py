@@ -19,7 +19,15 @@ from sqlalchemy.orm.util import identity_key
 
 from userpool.server import errors, messages
 from userpool.server.context import Context
-from userpool.server.db import AppClient, AuthSession, CompiledInsert, CompiledRead, User, columns_of, detached
+from userpool.server.db import (
+    AppClient,
+    AuthSession,
+    CompiledInsert,
+    CompiledRead,
+    User,
+    columns_of,
+    detached,
+)
 from userpool.server.sealing import hash_secret
 
 

@@ -721,7 +721,7 @@ class CompiledInsert:
         if found is None:
             table = self.model.__table__
             compiled = insert(table).values({name: bindparam(name) for name in self.names}).compile(dialect=dialect)
-            order = tuple(compiled.positiontup) if compiled.positional else None
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
             processors = []
             for column in table.c:
                 processor = column.type.dialect_impl(dialect).bind_processor(dialect)
@@ -798,7 +798,8 @@ def attached(session: Session, model: Any, names: tuple[str, ...], values: tuple
     one, else the new one (changes to it are flushed as UPDATEs; relationships not given load
     on first use)."""
     obj = detached(model, names, values)
-    present = session.identity_map.get(instance_state(obj).key)
+    key = instance_state(obj).key  # set by make_transient_to_detached
+    present = session.identity_map.get(key) if key is not None else None
     if present is not None:
         return present
     session.add(obj)
