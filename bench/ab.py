@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ab.py get_user /path/to/old/src /path/to/new/src
     .venv/bin/python bench/ab.py refresh  src@1 src@2        # the same tree, 1 and 2 workers
+    .venv/bin/python bench/ab.py srp OLD/src NEW/src           # whole SRP sign-ins (2 calls each)
 
 Each tree runs its own ``userpool serve`` (SQLite, rate limits off; ``@N`` after a path sets
 ``--workers``). One client calls the operation in turns of a few seconds per server, several
@@ -31,7 +32,7 @@ import psutil
 
 TARGET = "AWSCognitoIdentityProviderService."
 PASSWORD = "Bench-passw0rd!"
-OPS = {"get_user": "GetUser", "refresh": "GetTokensFromRefreshToken"}
+OPS = {"get_user": "GetUser", "refresh": "GetTokensFromRefreshToken", "password": "InitiateAuth", "srp": "InitiateAuth"}
 
 
 @dataclass
@@ -87,14 +88,38 @@ def start(spec: str, op: str) -> Server:
                          aws_secret_access_key=cp["default"]["aws_secret_access_key"])
     pool = admin.create_user_pool(PoolName="ab")["UserPool"]["Id"]
     client = admin.create_user_pool_client(UserPoolId=pool, ClientName="ab", ExplicitAuthFlows=[
-        "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
+        "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"])["UserPoolClient"]["ClientId"]
     admin.admin_create_user(UserPoolId=pool, Username="ab", MessageAction="SUPPRESS")
     admin.admin_set_user_password(UserPoolId=pool, Username="ab", Password=PASSWORD, Permanent=True)
     tokens = admin.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH",
                                  AuthParameters={"USERNAME": "ab", "PASSWORD": PASSWORD})["AuthenticationResult"]
-    body = ({"AccessToken": tokens["AccessToken"]} if op == "get_user"
-            else {"ClientId": client, "RefreshToken": tokens["RefreshToken"]})
-    return Server(spec, proc, url, json.dumps(body))
+    bodies = {
+        "get_user": {"AccessToken": tokens["AccessToken"]},
+        "refresh": {"ClientId": client, "RefreshToken": tokens["RefreshToken"]},
+        "password": {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH", "AuthParameters": {"USERNAME": "ab", "PASSWORD": PASSWORD}},
+        "srp": {"ClientId": client, "PoolId": pool},  # turn() computes each sign-in's values
+    }
+    return Server(spec, proc, url, json.dumps(bodies[op]))
+
+
+def _srp_sign_in(http: httpx.Client, given: dict[str, str]) -> httpx.Response:
+    """InitiateAuth USER_SRP_AUTH and its PASSWORD_VERIFIER answer; the client's maths is this
+    process's (userpool.srp), so only the server's side is in the server's CPU."""
+    from userpool import srp
+
+    eph = srp.client_ephemeral()
+    first = http.post("/", json={"ClientId": given["ClientId"], "AuthFlow": "USER_SRP_AUTH",
+                                 "AuthParameters": {"USERNAME": "ab", "SRP_A": eph.srp_a}},
+                      headers={"X-Amz-Target": TARGET + "InitiateAuth", "Content-Type": "application/x-amz-json-1.1"})
+    if first.status_code != 200:
+        return first
+    p = first.json()["ChallengeParameters"]
+    signature, timestamp = srp.password_claim(eph, given["PoolId"], p["USER_ID_FOR_SRP"], PASSWORD, p["SALT"],
+                                              p["SRP_B"], p["SECRET_BLOCK"])
+    answers = {"USERNAME": p["USER_ID_FOR_SRP"], "PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"],
+               "PASSWORD_CLAIM_SIGNATURE": signature, "TIMESTAMP": timestamp}
+    return http.post("/", json={"ClientId": given["ClientId"], "ChallengeName": "PASSWORD_VERIFIER", "ChallengeResponses": answers},
+                     headers={"X-Amz-Target": TARGET + "RespondToAuthChallenge", "Content-Type": "application/x-amz-json-1.1"})
 
 
 def turn(server: Server, op: str, seconds: float) -> None:
@@ -103,7 +128,10 @@ def turn(server: Server, op: str, seconds: float) -> None:
     end = time.time() + seconds
     with httpx.Client(base_url=server.url) as http:
         while time.time() < end:
-            r = http.post("/", content=server.body, headers=headers)
+            if op == "srp":
+                r = _srp_sign_in(http, json.loads(server.body))
+            else:
+                r = http.post("/", content=server.body, headers=headers)
             if r.status_code != 200:
                 raise SystemExit(f"{server.label}: {r.status_code} {r.text[:200]}")
             server.ops += 1
