@@ -97,7 +97,6 @@ def take_session(ctx: Context, handle: str | None, client: AppClient | None, cha
     if not handle:
         raise errors.InvalidParameter("Missing required parameter Session")
     digest = hash_secret(handle)
-    ctx.db.flush()  # the unit's own pending changes first, as a query's autoflush would
     if client is None:
         rows = _TAKE.rows(ctx.db, {"digest": digest})
     else:

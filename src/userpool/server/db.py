@@ -644,7 +644,8 @@ class CompiledRead:
     execution context, result processing) costs more CPU than the database does. Rows are plain
     tuples in the statement's column order; ``json_columns`` (positions) are decoded as the
     JSON type would (SQLite hands back text; psycopg decodes JSON itself); ``typed``: every
-    column goes through SQLAlchemy's own result processor for it instead."""
+    column goes through SQLAlchemy's own result processor for it instead. The unit of work's
+    pending changes are flushed first, as an ORM query's autoflush would, so they count."""
 
     def __init__(self, stmt: Any, json_columns: tuple[int, ...] = (), *, typed: bool = False) -> None:
         self._stmt = stmt
@@ -677,16 +678,11 @@ class CompiledRead:
         return found
 
     def rows(self, session: Session, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        session.flush()
         conn = session.connection()  # begins the session's transaction if need be
         sql, order, fixed = self._sql(conn.dialect)
-        bound = {**fixed, **params} if fixed else params
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            _execute(conn, cursor, sql, tuple(bound[name] for name in order) if order is not None else bound)
-            rows = cursor.fetchall()
-            processors = self._row_processors(conn.dialect, cursor.description) if self._typed else self._json
-        finally:
-            cursor.close()
+        rows, description = _run(conn, sql, order, {**fixed, **params} if fixed else params, fetch=True)
+        processors = self._row_processors(conn.dialect, description) if self._typed else self._json
         if not processors:
             return [tuple(r) for r in rows]
         out = []
@@ -742,23 +738,27 @@ class CompiledInsert:
         bound = dict(zip(self.names, row, strict=True))
         for name, processor in processors:
             bound[name] = processor(bound[name])
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            _execute(conn, cursor, sql, tuple(bound[name] for name in order) if order is not None else bound)
-        finally:
-            cursor.close()
+        _run(conn, sql, order, bound, fetch=False)
         return row
 
 
-def _execute(conn: Connection, cursor: Any, sql: str, params: Any) -> None:
-    """``cursor.execute``, with the driver's errors raised as SQLAlchemy raises them (an
-    ``IntegrityError``, an ``OperationalError`` such as a lock timeout or a read-only write),
-    so that the unit of work's handling (retry, ``WriteNeeded``, ConcurrentModification) applies."""
+def _run(conn: Connection, sql: str, order: tuple[str, ...] | None, bound: dict[str, Any], *, fetch: bool) -> tuple[list[Any], Any]:
+    """Run compiled ``sql`` on the transaction's own DB-API cursor: the values by name, or in
+    ``order`` for a positional paramstyle; (rows, cursor description) when ``fetch``. The driver's
+    errors are raised as SQLAlchemy raises them (an ``IntegrityError``, an ``OperationalError``
+    such as a lock timeout or a read-only write), so that the unit of work's handling (retry,
+    ``WriteNeeded``, ConcurrentModification) applies."""
+    params = tuple(bound[name] for name in order) if order is not None else bound
     dbapi = conn.dialect.loaded_dbapi
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(sql, params)
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(sql, params, exc, dbapi.Error, dialect=conn.dialect) from exc
+        try:
+            cursor.execute(sql, params)
+        except dbapi.Error as exc:
+            raise DBAPIError.instance(sql, params, exc, dbapi.Error, dialect=conn.dialect) from exc
+        return (cursor.fetchall(), cursor.description) if fetch else ([], None)
+    finally:
+        cursor.close()
 
 
 def json_value(value: Any) -> Any:

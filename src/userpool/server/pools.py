@@ -108,7 +108,6 @@ def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPoo
     :func:`get_client` then :func:`get_pool`. The objects are shared by every request that
     reads the same rows, and detached: read them, never change them (the admin operations
     that change clients and pools load their own through :func:`get_client` / :func:`get_pool`)."""
-    db.flush()  # this unit of work's own changes count, as the ORM's autoflush made them
     rows = _CLIENT_AND_POOL.rows(db, {"client_id": client_id})
     if not rows:
         raise errors.ResourceNotFound(f"User pool client {client_id} does not exist.")

@@ -160,7 +160,6 @@ _USER_GROUPS = CompiledRead(
 
 def user_groups(db: Session, user: User) -> list[GroupClaim]:
     """The user's groups in precedence order (then by name), as token claims list them."""
-    db.flush()  # memberships changed in this unit of work count (a raw read skips the ORM's autoflush)
     rows = [GroupClaim(*row) for row in _USER_GROUPS.rows(db, {"user_id": user.id})]
     return sorted(rows, key=lambda g: (g.precedence if g.precedence is not None else 2**31, g.name))
 
@@ -181,7 +180,6 @@ def attribute_map(ctx: Context, user: User) -> dict[str, str]:
     """The user's attributes: from the loaded collection when the unit of work has it, else one
     raw read (a refresh never needs the ORM objects)."""
     if "attributes" in inspect(user).unloaded:
-        ctx.db.flush()  # attribute rows added in this unit of work count
         return dict(attribute_pairs(ctx, user.id))
     return user.attr_map()
 
@@ -521,7 +519,6 @@ def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[Ref
     invalid = errors.NotAuthorized("Invalid Refresh Token")
     if not token:
         raise invalid
-    ctx.db.flush()  # this unit of work's own changes count, as the ORM's autoflush made them
     found = _REFRESH.rows(ctx.db, {"token_hash": hash_secret(token)})
     if not found:
         raise invalid

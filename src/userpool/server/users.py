@@ -73,7 +73,6 @@ _READS = {
 
 
 def _read_user(db: Session, by: str, params: dict[str, Any], for_update: bool) -> User | None:
-    db.flush()  # this unit of work's own changes count, as the ORM's autoflush made them
     rows = _READS[by, for_update].rows(db, params)
     return attached(db, User, _USER_COLUMNS, rows[0]) if rows else None
 
