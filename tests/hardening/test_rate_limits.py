@@ -221,6 +221,33 @@ def test_guesses_per_user_and_per_address(tmp_path: Path) -> None:
                       "10.3.0.1", now=3000.0)
 
 
+def test_guessing_windows_slide_across_a_boundary(tmp_path: Path) -> None:
+    """Ten guesses at a user in the last second of a window use up the next seconds too: the
+    previous window counts in proportion to how much of it is still within the last 60 s."""
+    limiter, _ = _limiter(tmp_path, "default")
+    for i in range(10):
+        limiter.check("InitiateAuth", _password("pat"), f"10.1.0.{i}", now=1019.0)  # window 960, 59 s in
+    with pytest.raises(Exception, match="Rate exceeded"):
+        limiter.check("InitiateAuth", _password("pat"), "10.1.0.50", now=1019.5)
+    with pytest.raises(Exception, match="Rate exceeded"):  # 1 s into window 1020: 1 + 11 * 59/60 > 10
+        limiter.check("InitiateAuth", _password("pat"), "10.1.0.51", now=1021.0)
+    limiter.check("InitiateAuth", _password("pat"), "10.1.0.52", now=1050.0)  # 2 + 11 * 30/60 <= 10
+    limiter.check("InitiateAuth", _password("other"), "10.1.0.53", now=1021.0)  # another user: its own count
+    # per address the same: 120 guesses late in a window, then one at the start of the next
+    for i in range(120):
+        limiter.check("InitiateAuth", _password(f"x{i}"), "10.4.0.1", now=1079.0)
+    with pytest.raises(Exception, match="Rate exceeded"):
+        limiter.check("InitiateAuth", _password("y"), "10.4.0.1", now=1080.0)  # 1 + 120 * 60/60 > 120
+
+
+def test_sliding_count() -> None:
+    assert ratelimit.sliding_count(3, 0, 10.0, 60) == 3
+    assert ratelimit.sliding_count(1, 12, 0.0, 60) == 13  # at the boundary: all of the previous window
+    assert ratelimit.sliding_count(1, 12, 45.0, 60) == 4  # a quarter of it
+    assert ratelimit.sliding_count(1, 12, 60.0, 60) == 1
+    assert ratelimit.sliding_count(1, 12, 75.0, 60) == 1  # never negative
+
+
 def test_off_counts_nothing(tmp_path: Path) -> None:
     limiter, db = _limiter(tmp_path, "off")
     for _ in range(50):

@@ -278,7 +278,7 @@ class ImportChunk(Base):
 
 
 class RateWindow(Base):
-    """Requests counted in one fixed window of a rate limit (``ratelimit.py``), shared by every
+    """Requests counted in one window of a rate limit (``ratelimit.py``), shared by every
     server process. ``ip`` is ``*`` for the pool-wide count; ``pool_id`` is empty for requests
     that name no pool."""
 

@@ -18,8 +18,12 @@
 The counts are fixed windows kept in the database (table ``rate_windows``), so every server
 process over one PostgreSQL shares them: a guessing limit of 10 per user is 10 whatever the
 number of workers. Each counted request costs one small write transaction before any work: an
-upsert that increments and returns the window's count. A fixed window admits at most twice
-the rate across a window boundary; that is the price of one row per window.
+upsert that increments and returns the window's count. Cognito's quota categories are fixed
+windows (one row per window; across a boundary they admit up to twice the rate for a moment).
+Guessing windows slide: a guess is measured by its window's count plus the previous window's,
+weighted by the share of that window still within the last ``window_seconds``, so a burst at a
+user just before a boundary is not admitted again just after it. That costs one more indexed
+read per guess, which is small beside the password hash or code check the guess asks for.
 
 A JSON file means ``cognito`` with changes: ``window_seconds`` (default 1) and ``per_pool`` /
 ``per_ip`` maps from category to requests per window; categories it names replace Cognito's
@@ -286,6 +290,18 @@ def guessed_user(op: str, params: dict[str, Any]) -> str | None:
 # The limiter's statements run before every limited request: built once, as building them
 # (operator overloading, coercions) costs more CPU than the database takes to run them.
 _CLIENT_POOL = select(AppClient.pool_id).where(AppClient.id == bindparam("client_id"))
+_WINDOW_COUNT = select(RateWindow.count).where(
+    RateWindow.pool_id == bindparam("pool_id"), RateWindow.category == bindparam("category"),
+    RateWindow.ip == bindparam("ip"), RateWindow.window_start == bindparam("window_start"),
+)
+
+
+def sliding_count(current: int, previous: int, elapsed: float, window_seconds: int) -> float:
+    """The requests within the last ``window_seconds``, estimated from two fixed windows: all of
+    the current one (``elapsed`` seconds into it) and the previous one's share still in range,
+    as if its requests had been spread evenly over it."""
+    overlap = max(0.0, 1.0 - elapsed / window_seconds)
+    return current + previous * overlap
 
 
 def _upsert(dialect: str) -> Any:
@@ -360,12 +376,20 @@ class RateLimiter:
             return None
         window = int(now) - int(now) % g.window_seconds
         key = {"category": GUESSING_CATEGORY, "window_start": window}
-        if g.per_ip is not None and op not in _ADMIN_GUESSES and self._increment(db, {**key, "pool_id": "", "ip": ip[:64]}) > g.per_ip:
+        if g.per_ip is not None and op not in _ADMIN_GUESSES and self._over(db, {**key, "pool_id": "", "ip": ip[:64]}, g, now, g.per_ip):
             return "guess_per_ip"  # what one address is refused does not use up its target's count
         user = guessed_user(op, params)
-        if g.per_user is not None and user is not None and self._increment(db, {**key, "pool_id": pool_id, "ip": user}) > g.per_user:
+        if g.per_user is not None and user is not None and self._over(db, {**key, "pool_id": pool_id, "ip": user}, g, now, g.per_user):
             return "guess_per_user"
         return None
+
+    def _over(self, db: Any, row: dict[str, Any], g: Guessing, now: float, limit: int) -> bool:
+        """Count one guess in ``row``'s window; whether the sliding count is over ``limit``."""
+        current = self._increment(db, row)
+        if current > limit:
+            return True  # over on this window alone: no need to read the previous one
+        previous = db.connection().execute(_WINDOW_COUNT, {**row, "window_start": row["window_start"] - g.window_seconds}).scalar()
+        return sliding_count(current, previous or 0, now - row["window_start"], g.window_seconds) > limit
 
     def _quota_refused(self, db: Any, category: str, pool_id: str, ip: str, limits: tuple[int | None, int | None], now: float) -> str | None:
         """Count a request in its pool's quota category: its address's share first, then the pool's."""
