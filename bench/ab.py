@@ -3,9 +3,12 @@
     .venv/bin/python bench/ab.py get_user /path/to/old/src /path/to/new/src
     .venv/bin/python bench/ab.py refresh  src@1 src@2        # the same tree, 1 and 2 workers
     .venv/bin/python bench/ab.py srp OLD/src NEW/src           # whole SRP sign-ins (2 calls each)
+    .venv/bin/python bench/ab.py get_user OLD/src NEW/src --postgres   # each on its own database
+
 
 Each tree runs its own ``userpool serve`` (SQLite, rate limits off; ``@N`` after a path sets
-``--workers``). One client calls the operation in turns of a few seconds per server, several
+``--workers``; ``--postgres``: a database of its own in one throwaway cluster, whose processes'
+CPU counts as the server's, as in ``bench/run``). One client calls the operation in turns of a few seconds per server, several
 rounds, so a shared machine's drift falls on both alike; the figure is operations per server
 CPU-second (user + system time of the server and its workers, from psutil). The last line is the
 ratio of each tree to the first, the reference measured in the same run. One client on one
@@ -51,10 +54,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _cpu(pid: int) -> float:
-    proc = psutil.Process(pid)
+def _cpu(pid: int, *more: int) -> float:
+    procs = [psutil.Process(p) for p in (pid, *more)]
     total = 0.0
-    for p in [proc, *proc.children(recursive=True)]:
+    for p in [*procs, *(c for proc in procs for c in proc.children(recursive=True))]:
         try:
             t = p.cpu_times()
         except psutil.Error:
@@ -63,13 +66,14 @@ def _cpu(pid: int) -> float:
     return total
 
 
-def start(spec: str, op: str) -> Server:
+def start(spec: str, op: str, database: str | None = None) -> Server:
     src, _, workers = spec.partition("@")
     data = tempfile.mkdtemp(prefix="userpool-ab-")
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(Path(src).resolve()), "USERPOOL_WORKERS": workers or "1"}
+    on = ["--database", database] if database else []
     proc = subprocess.Popen([sys.executable, "-m", "userpool", "serve", "--port", str(port), "--data-dir", data,
-                             "--rate-limits", "off"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--rate-limits", "off", *on], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -122,9 +126,9 @@ def _srp_sign_in(http: httpx.Client, given: dict[str, str]) -> httpx.Response:
                      headers={"X-Amz-Target": TARGET + "RespondToAuthChallenge", "Content-Type": "application/x-amz-json-1.1"})
 
 
-def turn(server: Server, op: str, seconds: float) -> None:
+def turn(server: Server, op: str, seconds: float, database_pids: tuple[int, ...] = ()) -> None:
     headers = {"X-Amz-Target": TARGET + OPS[op], "Content-Type": "application/x-amz-json-1.1"}
-    before = _cpu(server.proc.pid)
+    before = _cpu(server.proc.pid, *database_pids)
     end = time.time() + seconds
     with httpx.Client(base_url=server.url) as http:
         while time.time() < end:
@@ -135,7 +139,7 @@ def turn(server: Server, op: str, seconds: float) -> None:
             if r.status_code != 200:
                 raise SystemExit(f"{server.label}: {r.status_code} {r.text[:200]}")
             server.ops += 1
-    server.cpu += _cpu(server.proc.pid) - before
+    server.cpu += _cpu(server.proc.pid, *database_pids) - before
 
 
 def main() -> int:
@@ -144,16 +148,26 @@ def main() -> int:
     ap.add_argument("trees", nargs="+", help="source directories (src), each optionally @WORKERS")
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=3.0, help="seconds per server per round")
+    ap.add_argument("--postgres", action="store_true", help="each tree on a PostgreSQL database (scripts/postgres)")
     args = ap.parse_args()
-    servers = [start(t, args.op) for t in args.trees]
+    pg = None
+    if args.postgres:
+        from bench import Postgres  # bench/bench.py: this script's directory is on sys.path
+
+        pg = Postgres(Path(tempfile.mkdtemp(prefix="userpool-ab-pg-")))
     try:
-        for _ in range(args.rounds):
+        servers = [start(t, args.op, pg.database(f"ab_{i}") if pg else None) for i, t in enumerate(args.trees)]
+        try:
+            for _ in range(args.rounds):
+                for s in servers:
+                    turn(s, args.op, args.seconds, tuple(pg.pids()) if pg else ())
+        finally:
             for s in servers:
-                turn(s, args.op, args.seconds)
+                s.proc.terminate()
+                s.proc.wait(20)
     finally:
-        for s in servers:
-            s.proc.terminate()
-            s.proc.wait(20)
+        if pg is not None:
+            pg.stop()
     rates = [s.ops / s.cpu for s in servers]
     for s, rate in zip(servers, rates, strict=True):
         print(f"{args.op}  {s.label}  {rate:,.0f} per server CPU-s  ({s.ops} calls)")

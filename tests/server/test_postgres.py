@@ -97,3 +97,87 @@ def test_failed_attempts_are_counted_across_processes(two_servers):
         clients[1].initiate_auth(
             ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "lee", "PASSWORD": "Passw0rd!"}
         )
+
+
+@pytest.fixture
+def pg_server(tmp_path, pg_database):
+    server = RunningServer(tmp_path / "srv", "--database", pg_database)
+    server.start()
+    yield server
+    server.stop()
+
+
+def _drop_connections(database_url: str) -> int:
+    """What a PostgreSQL restart does to a server's pooled connections: every one closed."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return len(conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall())
+
+
+def test_connections_dropped_by_the_database_cost_no_request(pg_server, pg_database):
+    """Pooled connections PostgreSQL has closed (a restart, an idle timeout, an operator): the
+    next reads and writes are answered as always, whether the connections sat idle long enough
+    to be pinged at checkout or were in use a moment before (then the unit runs again on a new
+    connection: it was refused before its commit)."""
+    import time
+
+    pool = create_pool(pg_server)
+    admin, public = pg_server.admin, _public(pg_server.url)
+    admin.admin_create_user(UserPoolId=pool["pool_id"], Username="pat", MessageAction="SUPPRESS")
+    admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username="pat", Password="Passw0rd!", Permanent=True)
+    tokens = public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "pat", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    for round_, pause in enumerate((0.0, 1.5, 0.0)):
+        assert _drop_connections(pg_database) > 0
+        time.sleep(pause)
+        assert public.get_user(AccessToken=tokens["AccessToken"])["Username"] == "pat"  # a read unit
+        _drop_connections(pg_database)
+        time.sleep(pause)
+        admin.admin_create_user(UserPoolId=pool["pool_id"], Username=f"new{round_}", MessageAction="SUPPRESS")  # a write
+        _drop_connections(pg_database)
+        refreshed = public.get_tokens_from_refresh_token(ClientId=pool["client_id"], RefreshToken=tokens["RefreshToken"])
+        assert refreshed["AuthenticationResult"]["AccessToken"]
+    assert [u["Username"] for u in admin.list_users(UserPoolId=pool["pool_id"])["Users"]].count("new1") == 1
+    assert "internal error" not in pg_server.log_path.read_text()
+
+
+def test_read_units_refuse_writes_and_refreshes_read_first(tmp_path, pg_database):
+    """On PostgreSQL a read unit is autocommit on a connection whose transactions are read-only
+    (no BEGIN or COMMIT round trips, a stray write refused as on SQLite's query_only
+    connections); a refresh that neither rotates nor finds a reuse is one of them, and one that
+    rotates moves to a transaction."""
+    from sqlalchemy import event, text
+    from sqlalchemy.exc import DBAPIError
+
+    from userpool.server.app import execute
+    from userpool.server.bootstrap import open_state
+    from userpool.server.config import ServerConfig
+    from userpool.server.db import write_refused
+    from userpool.server.operations import HANDLERS
+
+    state = open_state(ServerConfig(data_dir=tmp_path, rate_limits="off", database_url=pg_database))
+    with pytest.raises(DBAPIError) as refused, state.database.read() as db:
+        db.execute(text("UPDATE user_pools SET name = name"))
+    assert write_refused(refused.value)
+
+    def call(name: str, req: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        return execute(state, HANDLERS[name], req, "127.0.0.1", REGION, signed=True, **kw)
+
+    pool_id = call("CreateUserPool", {"PoolName": "p"})["UserPool"]["Id"]
+    plain, rotating = (call("CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": n, "ExplicitAuthFlows": [
+        "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], **extra})["UserPoolClient"]["ClientId"]
+        for n, extra in (("plain", {}), ("rotating", {"RefreshTokenRotation": {"Feature": "ENABLED"}})))
+    call("AdminCreateUser", {"UserPoolId": pool_id, "Username": "u", "MessageAction": "SUPPRESS"})
+    call("AdminSetUserPassword", {"UserPoolId": pool_id, "Username": "u", "Password": "Passw0rd!", "Permanent": True})
+    begun: list[object] = []
+    event.listen(state.database.engine, "begin", begun.append)  # the transactions' engine
+    for client in (plain, rotating):
+        tokens = call("InitiateAuth", {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+                                       "AuthParameters": {"USERNAME": "u", "PASSWORD": "Passw0rd!"}})["AuthenticationResult"]
+        begun.clear()
+        answer = call("GetTokensFromRefreshToken", {"ClientId": client, "RefreshToken": tokens["RefreshToken"]}, write_on_demand=True)
+        assert answer["AuthenticationResult"]["AccessToken"]
+        assert ("RefreshToken" in answer["AuthenticationResult"]) == (client == rotating)
+        assert len(begun) == (0 if client == plain else 1), client

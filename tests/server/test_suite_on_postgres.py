@@ -20,6 +20,7 @@ SUBSET = [
     "tests/server/test_imports.py",     # bulk inserts, sequences, job leases
     "tests/server/test_list_users.py",  # filters and paging (dialect-specific prefix filter)
     "tests/server/test_auth.py",        # flows, lockout with row locks, sessions
+    "tests/server/test_devices.py",     # row locks in transactions, none in read units (GetDevice)
 ]
 
 

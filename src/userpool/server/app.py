@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -43,7 +43,7 @@ from userpool.server import (
 )
 from userpool.server.config import ServerConfig
 from userpool.server.context import Context, ServerState
-from userpool.server.db import UserPool, WriteNeeded
+from userpool.server.db import UserPool, WriteNeeded, write_refused
 from userpool.server.import_jobs import jobs as import_jobs
 from userpool.server.operations import HANDLERS, READ_ONLY, Handler
 from userpool.server.ops import ui_customization
@@ -71,12 +71,13 @@ def execute(
     first as a read (no writer lock: on SQLite, beside other workers' writes); work that must
     write raises ``db.WriteNeeded`` before writing and the operation runs again, from the start,
     in a transaction (a refresh writes only when it rotates or detects reuse); ``elsewhere``:
-    not here, the caller runs it again (``WriteNeeded`` raised). On PostgreSQL a read is an
-    ordinary transaction, so there the transaction comes first."""
-    on_demand = write_on_demand and state.database.is_sqlite
+    not here, the caller runs it again (``WriteNeeded`` raised). A unit the database dropped the
+    connection of before its commit runs again (nothing of it was kept)."""
+    on_demand = write_on_demand
     reading = read_only or on_demand
     for attempt in range(_RETRIES):
         failure: errors.CognitoError | None = None
+        committing = False
         try:
             with (state.database.read if reading else state.database.transaction)() as session:
                 ctx = Context(
@@ -85,30 +86,37 @@ def execute(
                     read_only=reading,
                 )
                 try:
-                    return handler(ctx, req)
+                    result = handler(ctx, req)
                 except errors.CognitoError as exc:
                     if not exc.persist:
                         raise
                     if reading and on_demand:
                         raise WriteNeeded from None  # what was counted must be written
                     failure = exc  # leave the block normally: what was counted is committed
+                committing = True
+                if failure is None:
+                    return result
         except WriteNeeded:
             if not (reading and on_demand) or elsewhere:
                 raise
             reading = False
             continue
-        except OperationalError as exc:
-            if reading and on_demand and "readonly" in str(exc):  # a write nobody announced: never a 500
+        except IntegrityError:
+            raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
+        except DBAPIError as exc:
+            if reading and on_demand and write_refused(exc):  # a write nobody announced: never a 500
                 if elsewhere:
                     raise WriteNeeded from None
                 reading = False
                 continue
+            if not isinstance(exc, OperationalError):
+                raise
+            if exc.connection_invalidated and not committing and attempt < _RETRIES - 1:
+                continue  # the database dropped the connection before this unit's commit: nothing of it was kept
             if attempt == _RETRIES - 1 or not _retryable(exc):
                 raise
             time.sleep(0.01 * (2**attempt))
             continue
-        except IntegrityError:
-            raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
         raise failure  # the block either returned or recorded a failure
     raise errors.InternalError("The request could not be completed.")
 

@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from sqlalchemy import (
     inspect,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -513,12 +514,58 @@ def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
     return engine
 
 
+_PING_AFTER = 1.0  # seconds a pooled PostgreSQL connection may sit idle before it is pinged at checkout
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only when it has been idle for ``_PING_AFTER``: one
+    round trip per unit of work saved under load, where connections go out again at once, while
+    one that sat idle across a PostgreSQL restart is still found dead and replaced before use.
+    A connection that dies under load fails its statement; SQLAlchemy then recycles every older
+    connection in the pool, and ``app.execute`` runs the unit again when nothing of it committed."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < _PING_AFTER:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # noqa: BLE001 - any failure means the connection is gone
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the connection did not answer its ping")
+
+
+def _postgres_engine(url: str, *, read_only: bool) -> Engine:
+    """``read_only``: connections in autocommit whose every statement is a read-only transaction
+    of its own (``default_transaction_read_only``). A read unit needs no BEGIN and COMMIT round
+    trips; at PostgreSQL's READ COMMITTED each statement sees its own snapshot inside a
+    transaction as well, so a read sees what it saw before. A write slipped into a read fails
+    loudly, as on SQLite's ``query_only`` connections."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if read_only:
+        engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT",
+                               connect_args={"options": "-c default_transaction_read_only=on"})
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=5)
+    _ping_when_idle(engine)
+    return engine
+
+
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, read_only=read_only)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return _postgres_engine(url, read_only=read_only)
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -569,6 +616,12 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
+def write_refused(exc: DBAPIError) -> bool:
+    """Whether ``exc`` is a read unit's connection refusing a write: SQLite's ``query_only``
+    ("attempt to write a readonly database"), PostgreSQL's read-only transaction (SQLSTATE 25006)."""
+    return "readonly" in str(exc) or getattr(exc.orig, "sqlstate", None) == "25006"
+
+
 class WriteNeeded(Exception):
     """Raised inside a read unit of work (``Context.read_only``) by work that must write, before
     it writes: ``app.execute`` runs the operation again in a transaction."""
@@ -612,6 +665,8 @@ class Database:
             if file is not None:  # readers on their own connections: in parallel, beside the writer
                 self._sessions = _ThreadConnections(self.engine)
                 self._reads = _ThreadConnections(make_engine(url, read_only=True))
+        else:
+            self._reads = sessionmaker(make_engine(url, read_only=True), expire_on_commit=False)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -621,8 +676,9 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A unit of work that only reads: one consistent snapshot, no writer lock. On SQLite its
-        connection refuses writes (``query_only``); on PostgreSQL it is an ordinary transaction."""
+        """A unit of work that only reads, on a connection that refuses writes, without the
+        writer lock. On SQLite one snapshot (WAL: beside the writer); on PostgreSQL each statement
+        in autocommit (at READ COMMITTED each has its own snapshot in a transaction too)."""
         with self._reads() as session, session.begin():
             yield session
 

@@ -60,10 +60,12 @@ def verifier(ctx: Context, device: Device) -> int:
 
 
 def find(ctx: Context, user: User, device_key: str | None, *, lock: bool = False) -> Device | None:
-    """The user's device ``device_key``; None for an unknown key or another user's device."""
+    """The user's device ``device_key``; None for an unknown key or another user's device.
+    ``lock``: the row locked (PostgreSQL) in a transaction; a read unit (GetDevice) writes nothing
+    and takes no lock, which its read-only connection would refuse."""
     if not device_key:
         return None
-    device = ctx.db.get(Device, device_key, with_for_update=lock)
+    device = ctx.db.get(Device, device_key, with_for_update=lock and not ctx.read_only)
     return device if device is not None and device.user_id == user.id else None
 
 

@@ -448,14 +448,17 @@ _FAMILY_AND_USER = (
 _ATTRIBUTES = CompiledRead(select(UserAttribute.name, UserAttribute.value).where(UserAttribute.user_id == bindparam("user_id")))
 # The refresh token, its family and its user in one row, read raw: the ORM's load of the three
 # (the user's attributes joined in) cost more than the rest of a refresh but the signatures.
-_REFRESH = CompiledRead(
+# In a transaction the refresh token's row is locked (PostgreSQL), so that two rotations of one
+# token are serialized; a read unit (which writes nothing, and raises WriteNeeded before it
+# would) takes no lock, which a read-only connection would refuse.
+_REFRESH_SELECT = (
     select(*RefreshToken.__table__.c, *TokenFamily.__table__.c, *User.__table__.c)
     .outerjoin(TokenFamily, TokenFamily.origin_jti == RefreshToken.origin_jti)
     .outerjoin(User, User.id == TokenFamily.user_id)
     .where(RefreshToken.token_hash == bindparam("token_hash"))
-    .with_for_update(of=RefreshToken),
-    typed=True,
 )
+_REFRESH = CompiledRead(_REFRESH_SELECT.with_for_update(of=RefreshToken), typed=True)
+_REFRESH_READ = CompiledRead(_REFRESH_SELECT, typed=True)
 _REFRESH_COLUMNS, _FAMILY_COLUMNS, _USER_COLUMNS = columns_of(RefreshToken), columns_of(TokenFamily), columns_of(User)
 
 
@@ -519,7 +522,7 @@ def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[Ref
     invalid = errors.NotAuthorized("Invalid Refresh Token")
     if not token:
         raise invalid
-    found = _REFRESH.rows(ctx.db, {"token_hash": hash_secret(token)})
+    found = (_REFRESH_READ if ctx.read_only else _REFRESH).rows(ctx.db, {"token_hash": hash_secret(token)})
     if not found:
         raise invalid
     values = found[0]
