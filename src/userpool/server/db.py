@@ -539,7 +539,7 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
-        except Exception as exc:  # noqa: BLE001 - any failure means the connection is gone
+        except Exception as exc:  # any failure means the connection is gone
             raise DisconnectionError(str(exc)) from exc
         if not alive:
             raise DisconnectionError("the connection did not answer its ping")
