@@ -187,7 +187,9 @@ def newest_code(outbox: str, pool_id: str, username: str, after: float) -> str |
         for window in (1 << 16, size):
             start = max(0, size - window)
             f.seek(start)
-            lines = f.read(size - start).splitlines()[1 if start else 0:]
+            data = f.read(size - start)
+            # a line another worker is appending may be there in part: only whole lines count
+            lines = data[: data.rfind(b"\n") + 1].splitlines()[1 if start else 0:]
             for line in reversed(lines):
                 msg = json.loads(line)
                 if msg["time"] < after:

@@ -12,14 +12,12 @@ import contextlib
 import functools
 import json
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -486,30 +484,11 @@ class WebAuthnRegistration(Base):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
-# 19 digits in a row: maybe an integer beyond 64 bits, which orjson reads as a float.
-_LONG_DIGITS, _LONG_DIGIT_BYTES = re.compile(r"\d{19}"), re.compile(rb"\d{19}")
-
-
-def json_loads(text: str | bytes) -> Any:
-    """A JSON column's text as its value: orjson's parse (a fraction of the stdlib's CPU for a
-    client's or pool's configuration, read on nearly every request), the stdlib's for what orjson
-    refuses (NaN, lone surrogates, 1e400) or would read otherwise (an integer beyond 64 bits, as a
-    float), so that every stored value reads back exactly as the stdlib reads it."""
-    long_digits = _LONG_DIGITS.search(text) if isinstance(text, str) else _LONG_DIGIT_BYTES.search(text)
-    if long_digits is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
-
-
 def _sqlite_engine(url: str, *, read_only: bool) -> Engine:
     # A file database's connections are each kept by one thread between its units of work
     # (_ThreadConnections): as many as there are threads, so the pool never makes one wait.
     unbounded = {"max_overflow": -1} if _sqlite_file(url) is not None else {}
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8,
-                           json_deserializer=json_loads, **unbounded)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, **unbounded)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -575,10 +554,10 @@ def _postgres_engine(url: str, *, read_only: bool) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if read_only:
-        engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT", json_deserializer=json_loads,
+        engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT",
                                connect_args={"options": "-c default_transaction_read_only=on"})
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=5, json_deserializer=json_loads)
+        engine = create_engine(url, pool_size=10, max_overflow=5)
     _ping_when_idle(engine)
     return engine
 
@@ -850,7 +829,7 @@ def _run(
 
 def json_value(value: Any) -> Any:
     """A JSON column's value as the JSON type gives it: SQLite hands back text, psycopg a value."""
-    return json_loads(value) if isinstance(value, (str, bytes)) else value
+    return json.loads(value) if isinstance(value, (str, bytes)) else value
 
 
 def columns_of(model: Any) -> tuple[str, ...]:
