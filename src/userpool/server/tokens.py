@@ -40,6 +40,7 @@ from userpool.server.db import (
     WriteNeeded,
     attached,
     columns_of,
+    json_value,
 )
 from userpool.server.memo import Recent
 from userpool.server.sealing import hash_secret, random_token, random_uuid
@@ -429,17 +430,21 @@ def decode_access_token(ctx: Context, token: str, *, user_api: bool = True) -> d
 
 # The hottest reads, built once: building a statement (operator overloading, coercions) costs
 # more CPU than SQLite takes to run it; values are bound per call.
+# GetUser's one statement: a row per attribute of the user (one with no attribute when it has
+# none); the JSON columns are decoded once, from the first row (access_principal).
 _PRINCIPAL = CompiledRead(
     select(
         TokenFamily.revoked_at, User.id, User.username, User.sub, User.enabled, User.mfa,
         AppClient.id.label("client_found"), AppClient.config.label("client_config"),
+        UserAttribute.name.label("attribute_name"), UserAttribute.value.label("attribute_value"),
     )
     .select_from(TokenFamily)
     .outerjoin(User, User.id == TokenFamily.user_id)
     .outerjoin(AppClient, AppClient.id == bindparam("client_id"))
+    .outerjoin(UserAttribute, UserAttribute.user_id == User.id)
     .where(TokenFamily.origin_jti == bindparam("origin_jti")),
-    json_columns=(5, 7),
 )
+_MFA, _CLIENT_CONFIG, _ATTRIBUTE = 5, 7, 8
 _FAMILY_AND_USER = (
     select(TokenFamily, User)
     .outerjoin(User, User.id == TokenFamily.user_id)
@@ -490,24 +495,29 @@ def user_from_access_token(ctx: Context, token: str, *, user_api: bool = True) -
     return user, claims
 
 
-def access_principal(ctx: Context, token: str) -> tuple[Principal, dict[str, Any]]:
+def access_principal(ctx: Context, token: str) -> tuple[Principal, dict[str, Any], list[tuple[str, str]]]:
     """:func:`user_from_access_token`'s checks for a read-only caller (GetUser), as one Core
-    query joining the token's family, its user and the token's app client: no ORM objects,
-    no attribute load.
+    query joining the token's family, its user, its attributes and the token's app client: no
+    ORM objects, one round trip (on PostgreSQL each statement costs ~70 µs of the driver's CPU).
 
-    The row has ``id``, ``username``, ``sub``, ``mfa``, and ``client_found`` / ``client_config``
-    (None when the client is gone: the caller's error, after these checks as before); the
-    checks and their errors are the same, in the same order."""
+    The principal has ``id``, ``username``, ``sub``, ``mfa``, and ``client_found`` /
+    ``client_config`` (None when the client is gone: the caller's error, after these checks as
+    before); then the claims, and the user's (name, value) pairs as :func:`attribute_pairs`
+    reads them. The checks and their errors are the same, in the same order."""
     claims = decode_access_token(ctx, token)
     rows = _PRINCIPAL.rows(ctx.db, {"origin_jti": str(claims.get("origin_jti", "")), "client_id": str(claims.get("client_id", ""))})
-    found = Principal(*rows[0]) if rows else None
+    found = None
+    if rows:
+        first = list(rows[0][:_ATTRIBUTE])
+        first[_MFA], first[_CLIENT_CONFIG] = json_value(first[_MFA]), json_value(first[_CLIENT_CONFIG])
+        found = Principal(*first)
     if found is None or found.revoked_at is not None:
         raise errors.NotAuthorized("Access Token has been revoked")
     if found.id is None or found.sub != claims["sub"]:
         raise errors.NotAuthorized("Access Token has been revoked")
     if not found.enabled:
         raise errors.NotAuthorized(messages.USER_DISABLED)
-    return found, claims
+    return found, claims, [(r[_ATTRIBUTE], r[_ATTRIBUTE + 1]) for r in rows if r[_ATTRIBUTE] is not None]
 
 
 def attribute_pairs(ctx: Context, user_id: int) -> list[tuple[str, str]]:

@@ -100,14 +100,14 @@ def admin_get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 def get_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     # GetUser is the hottest read (Amplify calls it on every fetchUserAttributes): one Core
-    # query checks the token's family and user and reads its client's config, a second reads the
+    # query checks the token's family and user and reads its client's config and the user's
     # attributes. Nothing is changed, so ORM objects would be pure cost; the pool is not needed.
-    user, claims = tokens.access_principal(ctx, req["AccessToken"])
+    user, claims, pairs = tokens.access_principal(ctx, req["AccessToken"])
     if user.client_found is None:
         raise errors.ResourceNotFound(f"User pool client {claims['client_id']} does not exist.")
     readable = (user.client_config or {}).get("ReadAttributes")
     readable = [*readable, "sub"] if readable else None
-    attrs = dict(tokens.attribute_pairs(ctx, user.id))
+    attrs = dict(pairs)
     listed = [{"Name": n, "Value": v} for n, v in attrs.items() if readable is None or n in readable]
     return {"Username": user.username, "UserAttributes": listed, **mfa_fields(user)}
 
