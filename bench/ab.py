@@ -5,14 +5,14 @@
     .venv/bin/python bench/ab.py srp OLD/src NEW/src           # whole SRP sign-ins (2 calls each)
     .venv/bin/python bench/ab.py get_user OLD/src NEW/src --postgres   # each on its own database
 
-
 Each tree runs its own ``userpool serve`` (SQLite, rate limits off; ``@N`` after a path sets
 ``--workers``; ``--postgres``: a database of its own in one throwaway cluster, whose processes'
-CPU counts as the server's, as in ``bench/run``). One client calls the operation in turns of a few seconds per server, several
-rounds, so a shared machine's drift falls on both alike; the figure is operations per server
-CPU-second (user + system time of the server and its workers, from psutil). The last line is the
-ratio of each tree to the first, the reference measured in the same run. One client on one
-connection measures the cost of an operation, not the server's capacity (``bench/run`` does that).
+CPU counts as the server's, as in ``bench/run``). One client calls the operation in turns of a
+few seconds per server, several rounds, so a shared machine's drift falls on both alike; the
+figure is operations per server CPU-second (user + system time of the server and its workers,
+from psutil). The last line is the ratio of each tree to the first, the reference measured in
+the same run. One client on one connection measures the cost of an operation, not the server's
+capacity (``bench/run`` does that).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def main() -> int:
     if args.postgres:
         from bench import Postgres  # bench/bench.py: this script's directory is on sys.path
 
-        pg = Postgres(Path(tempfile.mkdtemp(prefix="userpool-ab-pg-")))
+        pg = Postgres(Path(tempfile.gettempdir()))  # it makes (and removes) its own cluster directory
     try:
         servers = [start(t, args.op, pg.database(f"ab_{i}") if pg else None) for i, t in enumerate(args.trees)]
         try:

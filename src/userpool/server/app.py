@@ -73,8 +73,7 @@ def execute(
     in a transaction (a refresh writes only when it rotates or detects reuse); ``elsewhere``:
     not here, the caller runs it again (``WriteNeeded`` raised). A unit the database dropped the
     connection of before its commit runs again (nothing of it was kept)."""
-    on_demand = write_on_demand
-    reading = read_only or on_demand
+    reading = read_only or write_on_demand
     for attempt in range(_RETRIES):
         failure: errors.CognitoError | None = None
         committing = False
@@ -90,21 +89,21 @@ def execute(
                 except errors.CognitoError as exc:
                     if not exc.persist:
                         raise
-                    if reading and on_demand:
+                    if reading and write_on_demand:
                         raise WriteNeeded from None  # what was counted must be written
                     failure = exc  # leave the block normally: what was counted is committed
                 committing = True
                 if failure is None:
                     return result
         except WriteNeeded:
-            if not (reading and on_demand) or elsewhere:
+            if not (reading and write_on_demand) or elsewhere:
                 raise
             reading = False
             continue
         except IntegrityError:
             raise errors.ConcurrentModification("A concurrent change conflicted with this request; try again.") from None
         except DBAPIError as exc:
-            if reading and on_demand and write_refused(exc):  # a write nobody announced: never a 500
+            if reading and write_on_demand and write_refused(exc):  # a write nobody announced: never a 500
                 if elsewhere:
                     raise WriteNeeded from None
                 reading = False

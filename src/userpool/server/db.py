@@ -712,16 +712,14 @@ class CompiledRead:
 
     def _row_processors(self, dialect: Any, description: Any) -> list[tuple[int, Any]]:
         """Each selected column's result processor for ``dialect`` and the driver's column types
-        (SQLite's 0/1 to bool, JSON text to values, ...), as SQLAlchemy's result handling applies them."""
-        found = self._processors.get(dialect.name)
-        if found is None:
-            found = []
-            for i, column in enumerate(self._stmt.selected_columns):
-                processor = column.type.dialect_impl(dialect).result_processor(dialect, description[i][1])
-                if processor is not None:
-                    found.append((i, processor))
-            self._processors[dialect.name] = found
-        return found
+        (SQLite's 0/1 to bool, JSON text to values, ...), as SQLAlchemy's result handling applies
+        them; kept for the dialect (``rows`` asks only when it has none)."""
+        found = []
+        for i, column in enumerate(self._stmt.selected_columns):
+            processor = column.type.dialect_impl(dialect).result_processor(dialect, description[i][1])
+            if processor is not None:
+                found.append((i, processor))
+        return self._processors.setdefault(dialect.name, found)
 
     def _sql(self, dialect: Any) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         found = self._compiled.get(dialect.name)

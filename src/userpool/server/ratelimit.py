@@ -15,7 +15,7 @@
   busy or attacked pool never slows another and one address cannot use up a pool's quota.
 - ``off``: nothing is limited (the tests' and the benchmark's setting).
 
-The counts are fixed windows kept in the database (table ``rate_windows``), so every server
+The counts are kept per fixed window in the database (table ``rate_windows``), so every server
 process over one PostgreSQL shares them: a guessing limit of 10 per user is 10 whatever the
 number of workers. Each counted request costs one small write transaction before any work: an
 upsert that increments and returns the window's count. Cognito's quota categories are fixed
