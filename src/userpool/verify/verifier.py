@@ -38,9 +38,8 @@ from userpool.verify.claims import (
     refuse_non_cognito_issuer,
 )
 from userpool.verify.errors import VerifierConfigError
-from userpool.verify.jwk import Jwk
 from userpool.verify.jwks import JwksCache, default_jwks_cache
-from userpool.verify.parse import MAX_TOKEN_CHARS, DecomposedJwt, decompose
+from userpool.verify.parse import MAX_TOKEN_CHARS, decompose
 from userpool.verify.revocation import DEFAULT_CACHE_SECONDS, RevocationChecker
 
 #: aws-jwt-verify's pattern for Cognito user pool ids; the region is the part before ``_``.
@@ -224,9 +223,15 @@ class CognitoJwtVerifier:
         cache = self._cache
         cache_key = _sha256(token.encode()).digest() if cache is not None and type(token) is str else None
         facts = cache.get(cache_key, now) if cache is not None and cache_key is not None else None
-        if facts is None:
-            jwt = self._decompose(token)
-            facts = self._accept(jwt, self._jwks.get_key(self.jwks_uri, jwt.kid), cache_key)
+        if facts is None:  # steps 1-5, written out (see _accept): a fresh token pays no helper frames
+            _, payload, signing_input, signature, alg, kid = decompose(token, self.max_token_chars)
+            if alg not in ALLOWED_ALGS:
+                check_alg(alg)
+            foreign = payload.get("iss") != self.issuer
+            if foreign and self._cognito:  # before AWS's keys are fetched for nothing
+                refuse_non_cognito_issuer(payload, self.issuer)
+            self._jwks.get_key(self.jwks_uri, kid).verify(alg, signature, signing_input)
+            facts = self._accept(payload, foreign, cache_key)
         check_claims(facts, required, now)
         if self._revocation is not None:
             self._revocation.check(token, facts.exp)
@@ -245,8 +250,14 @@ class CognitoJwtVerifier:
         cache_key = _sha256(token.encode()).digest() if cache is not None and type(token) is str else None
         facts = cache.get(cache_key, now) if cache is not None and cache_key is not None else None
         if facts is None:
-            jwt = self._decompose(token)
-            facts = self._accept(jwt, await self._jwks.aget_key(self.jwks_uri, jwt.kid), cache_key)
+            _, payload, signing_input, signature, alg, kid = decompose(token, self.max_token_chars)
+            if alg not in ALLOWED_ALGS:
+                check_alg(alg)
+            foreign = payload.get("iss") != self.issuer
+            if foreign and self._cognito:
+                refuse_non_cognito_issuer(payload, self.issuer)
+            (await self._jwks.aget_key(self.jwks_uri, kid)).verify(alg, signature, signing_input)
+            facts = self._accept(payload, foreign, cache_key)
         check_claims(facts, required, now)
         if self._revocation is not None:
             await self._revocation.acheck(token, facts.exp)
@@ -276,22 +287,14 @@ class CognitoJwtVerifier:
             custom_check=overrides.get("custom_check", base.custom_check),
         )
 
-    def _decompose(self, token: Any) -> DecomposedJwt:
-        # Each check is called only when it could fail: the passing path is two comparisons.
-        jwt = decompose(token, self.max_token_chars)
-        if jwt.alg not in ALLOWED_ALGS:
-            check_alg(jwt.alg)
-        # before AWS's keys are fetched for nothing; an iss equal to a Cognito issuer is Cognito's
-        if self._cognito and jwt.payload.get("iss") != self.issuer:
-            refuse_non_cognito_issuer(jwt.payload, self.issuer)
-        return jwt
-
-    def _accept(self, jwt: DecomposedJwt, jwk: Jwk, cache_key: bytes | None) -> TokenFacts:
-        """Signature, then issuer; the result is cached until the token's ``exp``."""
-        jwk.verify(jwt.alg, jwt.signature, jwt.signing_input)
-        if jwt.payload.get("iss") != self.issuer:
-            check_issuer(jwt.payload, self.issuer)
-        facts = TokenFacts(jwt.payload)
+    def _accept(self, payload: dict[str, Any], foreign: bool, cache_key: bytes | None) -> TokenFacts:
+        """After the signature (checked by the caller, on the structurally valid token, with an
+        allowed ``alg``, after a foreign issuer was refused for a Cognito verifier): the issuer;
+        the result is cached until the token's ``exp``. ``foreign``: ``iss`` is not this
+        verifier's issuer (compared once, before the key was fetched)."""
+        if foreign:
+            check_issuer(payload, self.issuer)
+        facts = TokenFacts(payload)
         if cache_key is not None and self._cache is not None:
             self._cache.put(cache_key, facts, facts.exp)
         return facts
