@@ -87,7 +87,7 @@ def test_a_deleted_client_is_gone_at_once(local_state: ServerState) -> None:
 def _fresh(row: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
     split = len(pools._CLIENT_COLUMNS)
     client = pools._detached(AppClient, pools._CLIENT_COLUMNS, row[:split])
-    pool = pools._detached(UserPool, pools._POOL_COLUMNS, row[split:])
+    pool = pools._detached(UserPool, pools._POOL_COLUMNS, row[split:-1])  # the last column: the active kid
     return _columns(client, pools._CLIENT_COLUMNS), _columns(pool, pools._POOL_COLUMNS)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool.server.db import CompiledRead, SigningKey
@@ -48,14 +48,28 @@ def new_key(pool_id: str, sealer: Sealer, now: float, status: str = ACTIVE) -> S
     )
 
 
+def active_kid_query(pool_id: Any) -> Select[tuple[str]]:
+    """The kid a pool signs with now: its newest active key."""
+    return (
+        select(SigningKey.kid)
+        .where(SigningKey.pool_id == pool_id, SigningKey.status == ACTIVE)
+        .order_by(SigningKey.created_at.desc())
+        .limit(1)
+    )
+
+
 # Read on every issuance (never cached across requests: another process may rotate keys);
-# built once, as building the statement costs more CPU than running it.
-_ACTIVE_KID = CompiledRead(
-    select(SigningKey.kid)
-    .where(SigningKey.pool_id == bindparam("pool_id"), SigningKey.status == ACTIVE)
-    .order_by(SigningKey.created_at.desc())
-    .limit(1)
-)
+# built once, as building the statement costs more CPU than running it. Most issuances do
+# not run it: the unit's first read (pools.get_client_and_pool) brought the kid along.
+_ACTIVE_KID = CompiledRead(active_kid_query(bindparam("pool_id")))
+_KIDS_READ = "userpool.active_kids"
+
+
+def note_active_kid(db: Session, pool_id: str, kid: str | None) -> None:
+    """Remember ``kid`` as the pool's active kid for the rest of this unit of work (``db``), as
+    read by a statement of the unit: the key ring then need not read it again."""
+    if kid is not None:
+        db.info.setdefault(_KIDS_READ, {})[pool_id] = kid
 
 
 class KeyRing:
@@ -69,13 +83,15 @@ class KeyRing:
 
     def active_key(self, db: Session, pool_id: str) -> tuple[str, rsa.RSAPrivateKey]:
         # Looked up once per request (the access and ID tokens of one answer share it); only the
-        # kid is read unless the key object is not loaded yet.
+        # kid is read (unless the unit has read it already) and the key object when not loaded yet.
         memo = db.info.setdefault("userpool.active_keys", {})
         hit = memo.get(pool_id)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        found = _ACTIVE_KID.rows(db, {"pool_id": pool_id})
-        kid = found[0][0] if found else None
+        kid = db.info.get(_KIDS_READ, {}).get(pool_id)
+        if kid is None:
+            found = _ACTIVE_KID.rows(db, {"pool_id": pool_id})
+            kid = found[0][0] if found else None
         if kid is None:
             raise LookupError(f"pool {pool_id} has no active signing key")
         key = self._private.get(kid)

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool import srp
-from userpool.server import errors, messages
+from userpool.server import errors, keys, messages
 from userpool.server.context import Context
 from userpool.server.db import AppClient, CompiledRead, UserPool, columns_of, detached, json_value
 from userpool.server.memo import Recent
@@ -72,8 +72,14 @@ def get_client(db: Session, client_id: str, pool_id: str | None = None) -> AppCl
 # so they are kept per client and handed out again while the rows read are equal to the rows
 # they were built from: a change by any process or request is seen at the next read, and no
 # cache can be stale, as it is compared to the database each time.
+# The pool's active signing kid comes along (one statement fewer for every answer with tokens;
+# keys.note_active_kid), compared with the rest: a rotation is seen at once, as any change.
 _CLIENT_AND_POOL = CompiledRead(
-    select(*AppClient.__table__.c, *UserPool.__table__.c)
+    select(
+        *AppClient.__table__.c,
+        *UserPool.__table__.c,
+        keys.active_kid_query(UserPool.id).correlate(UserPool).scalar_subquery().label("active_kid"),
+    )
     .outerjoin(UserPool, UserPool.id == AppClient.pool_id)
     .where(AppClient.id == bindparam("client_id"))
 )
@@ -114,11 +120,14 @@ def get_client_and_pool(db: Session, client_id: str) -> tuple[AppClient, UserPoo
     row = rows[0]
     hit = _resolved.get(client_id)
     if hit is not None and hit.row == row:
+        keys.note_active_kid(db, hit.pool.id, row[-1])
         return hit.client, hit.pool
     split = len(_CLIENT_COLUMNS)
     if row[split] is None:  # the pool's id: the client outlived its pool
         raise errors.ResourceNotFound(messages.POOL_NOT_FOUND.format(row[_CLIENT_COLUMNS.index("pool_id")]))
-    resolved = _Resolved(row, _detached(AppClient, _CLIENT_COLUMNS, row[:split]), _detached(UserPool, _POOL_COLUMNS, row[split:]))
+    pool = _detached(UserPool, _POOL_COLUMNS, row[split:-1])
+    resolved = _Resolved(row, _detached(AppClient, _CLIENT_COLUMNS, row[:split]), pool)
+    keys.note_active_kid(db, pool.id, row[-1])
     _resolved.put(client_id, resolved)
     return resolved.client, resolved.pool
 
