@@ -48,7 +48,7 @@ def new_key(pool_id: str, sealer: Sealer, now: float, status: str = ACTIVE) -> S
     )
 
 
-def active_kid_query(pool_id: Any) -> Select[tuple[str]]:
+def active_kid_query(pool_id: Any) -> Select[str]:
     """The kid a pool signs with now: its newest active key."""
     return (
         select(SigningKey.kid)
