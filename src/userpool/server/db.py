@@ -554,7 +554,9 @@ def _postgres_engine(url: str, *, read_only: bool) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if read_only:
-        engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT",
+        # Nothing to reset when a connection comes back: in autocommit no transaction is ever
+        # left open (the pool's rollback on return was one more driver call per read unit).
+        engine = create_engine(url, pool_size=5, max_overflow=10, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
                                connect_args={"options": "-c default_transaction_read_only=on"})
     else:
         engine = create_engine(url, pool_size=10, max_overflow=5)
