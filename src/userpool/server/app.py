@@ -51,6 +51,10 @@ from userpool.server.sealing import random_uuid
 
 log = logging.getLogger("userpool.server")
 _RETRIES = 5
+# Api._checks_first: the password sign-ins (operation, AuthFlow)
+_CHECKED_FIRST = frozenset({
+    ("InitiateAuth", "USER_PASSWORD_AUTH"), ("AdminInitiateAuth", "ADMIN_USER_PASSWORD_AUTH"), ("AdminInitiateAuth", "ADMIN_NO_SRP_AUTH"),
+})
 
 
 def _check_region(params: dict[str, Any], region: str) -> None:
@@ -74,6 +78,7 @@ def execute(
     not here, the caller runs it again (``WriteNeeded`` raised). A unit the database dropped the
     connection of before its commit runs again (nothing of it was kept)."""
     reading = read_only or write_on_demand
+    carry: dict[Any, Any] = {}  # Context.carry: shared by the attempts of this request
     for attempt in range(_RETRIES):
         failure: errors.CognitoError | None = None
         committing = False
@@ -82,7 +87,7 @@ def execute(
                 ctx = Context(
                     state=state, db=session, now=time.time(), source_ip=source_ip, region=region,
                     endpoint_region=region if signed else None, client_metadata=dict(req.get("ClientMetadata") or {}),
-                    read_only=reading,
+                    read_only=reading, carry=carry,
                 )
                 try:
                     result = handler(ctx, req)
@@ -234,6 +239,15 @@ class Api:
         known = pools.known_client_and_pool(params.get("ClientId"))
         return known is not None and not tokens.rotation_enabled(known[0]) and not triggers.has_token_trigger(known[1])
 
+    def _checks_first(self, name: str, params: dict[str, Any]) -> bool:
+        """Whether a password sign-in runs first as a read (``execute``'s ``write_on_demand``): on
+        SQLite its argon2id verification (~20 ms of CPU) then happens outside the writer lock,
+        which this process's threads and every worker queue for, so that sign-ins use all the
+        cores (argon2 lets the GIL go); the writes follow in a transaction of their own, which
+        takes the verdict from ``Context.carry``. On PostgreSQL rows are locked one by one. (SRP's
+        exponentiations hold the GIL and measured slower per CPU-second this way: not here.)"""
+        return self.state.database.is_sqlite and (name, params.get("AuthFlow")) in _CHECKED_FIRST
+
     def _execute(
         self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str, signed: bool,
         *, here: bool = False,
@@ -242,7 +256,8 @@ class Api:
         ``WriteNeeded`` instead of taking the writer lock."""
         self.limiter.check(name, params, source_ip)  # TooManyRequestsException before any work
         if not metrics.is_refresh(name, params):
-            return execute(self.state, handler, params, source_ip, region, signed=signed, read_only=name in READ_ONLY)
+            return execute(self.state, handler, params, source_ip, region, signed=signed, read_only=name in READ_ONLY,
+                           write_on_demand=self._checks_first(name, params))
         outcome: bool | None = False
         try:
             result = execute(self.state, handler, params, source_ip, region, signed=signed, write_on_demand=True, elsewhere=here)

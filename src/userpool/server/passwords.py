@@ -83,10 +83,18 @@ def srp_verifier(user: User, sealer: Sealer) -> int:
     return int(sealer.open(user.srp_verifier_sealed, verifier_context(user)), 16)
 
 
-def verify_password(user: User | None, password: str) -> bool:
-    """argon2id check; for an unknown user, burn the same time on a dummy hash."""
-    try:
-        HASHER.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return bool(user and user.password_hash)
+def verify_password(user: User | None, password: str, memo: dict[Any, Any] | None = None) -> bool:
+    """argon2id check; for an unknown user, burn the same time on a dummy hash. ``memo``
+    (``Context.carry``): the verdict for this hash and password, if an earlier attempt of the
+    request has computed it, else computed and kept there."""
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    key = ("argon2id", stored, password)
+    verdict: bool | None = memo.get(key) if memo is not None else None
+    if verdict is None:
+        try:
+            verdict = HASHER.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            verdict = False
+        if memo is not None:
+            memo[key] = verdict
+    return verdict and bool(user and user.password_hash)

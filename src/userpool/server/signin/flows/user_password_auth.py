@@ -4,15 +4,19 @@ itself is sent, checked against its argon2id hash.
 :func:`sign_in` is also the hosted sign-in page's entry (``signin.entry``): one password
 sign-in, whoever asks. A user this pool does not know yet may be migrated on the spot by the
 UserMigration trigger (``user_migration.py``).
+
+On SQLite the wire's InitiateAuth runs this first as a read (``Api._execute``): the argon2id
+verification then happens outside the writer lock that every worker's writes queue for, and
+the run in a transaction that follows takes the verdict from ``Context.carry``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from userpool.server import errors, passwords, user_migration
+from userpool.server import errors, passwords, triggers, user_migration
 from userpool.server.context import Context
-from userpool.server.db import AppClient, UserPool
+from userpool.server.db import AppClient, UserPool, WriteNeeded
 from userpool.server.signin import names, pipeline
 from userpool.server.signin.caller import Caller
 from userpool.server.signin.first_factor import first_factor_passed
@@ -25,11 +29,16 @@ def sign_in(
     caller.require_flow(client, allow)
     if not password:
         raise errors.InvalidParameter("Missing required parameter PASSWORD")
+    if ctx.read_only and triggers.target(pool, "UserMigration") is not None:
+        raise WriteNeeded  # a migration calls out and writes: never in an attempt that runs again
     user = user_migration.on_sign_in(ctx, pool, client, username, password) or pipeline.find_user(ctx, pool, client, username)
     caller.check_secret_hash(ctx, client, secret_hash, username, *([user.username] if user else []))
     pipeline.check_not_locked(ctx, pool, user, username)
     pipeline.no_password_yet(user)
-    if not passwords.verify_password(user, password) or user is None:
+    verified = passwords.verify_password(user, password, ctx.carry)
+    if ctx.read_only:  # checked outside the writer lock; what follows writes (a failure counted, or the answer)
+        raise WriteNeeded
+    if not verified or user is None:
         pipeline.wrong_password(ctx, pool, client, user, username)
     return first_factor_passed(ctx, pool, client, user, caller)
 

@@ -1,0 +1,100 @@
+"""On SQLite a password sign-in checks the password before it takes the writer lock: one argon2id
+verification per sign-in, never while the lock that every worker's writes queue for is held, so
+that sign-ins use all the cores (app.Api._checks_first, Context.carry). What the sign-in writes
+(a failure counted, the tokens' family) is written once, in the transaction that follows. In
+this process, through the server's own ``Api._execute``, on a data directory of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from tests.server.helpers import run_op as call
+from userpool.server import errors, passwords
+from userpool.server.app import Api
+from userpool.server.context import ServerState
+from userpool.server.operations import HANDLERS
+
+PASSWORD = "Correct-horse-1"
+FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+
+
+class _Recorder:
+    """passwords.HASHER, noting for each verification whether the writer lock was held."""
+
+    def __init__(self, state: ServerState) -> None:
+        self._hasher = passwords.HASHER
+        self._writer = state.database._writer
+        self.locked: list[bool] = []
+
+    def verify(self, stored: str, password: str) -> Any:
+        self.locked.append(self._writer._depth > 0)  # type: ignore[attr-defined]  # one thread here
+        return self._hasher.verify(stored, password)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._hasher, name)
+
+
+@pytest.fixture
+def pool(local_state: ServerState) -> tuple[str, str]:
+    pool_id = call(local_state, "CreateUserPool", {"PoolName": "p"})["UserPool"]["Id"]
+    client = call(local_state, "CreateUserPoolClient", {"UserPoolId": pool_id, "ClientName": "c", "ExplicitAuthFlows": FLOWS,
+                                                         "PreventUserExistenceErrors": "ENABLED"})["UserPoolClient"]["ClientId"]
+    call(local_state, "AdminCreateUser", {"UserPoolId": pool_id, "Username": "u", "MessageAction": "SUPPRESS"})
+    call(local_state, "AdminSetUserPassword", {"UserPoolId": pool_id, "Username": "u", "Password": PASSWORD, "Permanent": True})
+    return pool_id, client
+
+
+def _sign_in(state: ServerState, pool: tuple[str, str], username: str, password: str, *, admin: bool = False) -> dict[str, Any]:
+    pool_id, client = pool
+    name = "AdminInitiateAuth" if admin else "InitiateAuth"
+    req: dict[str, Any] = {"ClientId": client, "AuthFlow": "ADMIN_USER_PASSWORD_AUTH" if admin else "USER_PASSWORD_AUTH",
+                           "AuthParameters": {"USERNAME": username, "PASSWORD": password}}
+    if admin:
+        req["UserPoolId"] = pool_id
+    return Api(state)._execute(name, HANDLERS[name], req, "127.0.0.1", "us-east-1", admin)
+
+
+def _failed_attempts(state: ServerState) -> int:
+    with state.database.engine.connect() as conn:
+        return int(conn.execute(text("SELECT failed_attempts FROM users WHERE username = 'u'")).scalar() or 0)
+
+
+def _families(state: ServerState) -> int:
+    with state.database.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM token_families")).scalar() or 0)
+
+
+@pytest.mark.parametrize("admin", [False, True], ids=["InitiateAuth", "AdminInitiateAuth"])
+def test_the_password_is_checked_once_and_outside_the_writer_lock(
+    local_state: ServerState, pool: tuple[str, str], monkeypatch: pytest.MonkeyPatch, admin: bool
+) -> None:
+    recorder = _Recorder(local_state)
+    monkeypatch.setattr(passwords, "HASHER", recorder)
+    families = _families(local_state)
+
+    assert "AccessToken" in _sign_in(local_state, pool, "u", PASSWORD, admin=admin)["AuthenticationResult"]
+    assert recorder.locked == [False]
+    assert _families(local_state) == families + 1  # the sign-in's writes happened, once
+
+    with pytest.raises(errors.NotAuthorized):
+        _sign_in(local_state, pool, "u", "Wrong-horse-1", admin=admin)
+    assert recorder.locked == [False, False]
+    assert _failed_attempts(local_state) == 1  # counted once, though the sign-in ran twice
+
+    with pytest.raises(errors.NotAuthorized):  # an unknown name: the same one verification (a dummy hash)
+        _sign_in(local_state, pool, "nobody", PASSWORD, admin=admin)
+    assert recorder.locked == [False, False, False]
+
+
+def test_on_a_changed_hash_the_transaction_verifies_again(local_state: ServerState, pool: tuple[str, str]) -> None:
+    """Context.carry's verdict is keyed by the hash read: a password changed between the read and
+    the transaction is verified against the new hash, not answered from the old one."""
+    user = type("U", (), {"password_hash": passwords.HASHER.hash(PASSWORD)})()
+    carry: dict[Any, Any] = {}
+    assert passwords.verify_password(user, PASSWORD, carry) is True  # type: ignore[arg-type]
+    user.password_hash = passwords.HASHER.hash("Another-horse-2")
+    assert passwords.verify_password(user, PASSWORD, carry) is False  # type: ignore[arg-type]
+    assert len(carry) == 2
