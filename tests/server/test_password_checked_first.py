@@ -1,8 +1,9 @@
-"""On SQLite a password sign-in checks the password before it takes the writer lock: one argon2id
-verification per sign-in, never while the lock that every worker's writes queue for is held, so
-that sign-ins use all the cores (app.Api._checks_first, Context.carry). What the sign-in writes
-(a failure counted, the tokens' family) is written once, in the transaction that follows. In
-this process, through the server's own ``Api._execute``, on a data directory of its own."""
+"""On SQLite a password sign-in checks the password, and a SignUp hashes it, before taking the
+writer lock: one argon2id verification or hash per request, never while the lock that every
+worker's writes queue for is held, so that they use all the cores (app.Api._checks_first,
+Context.carry). What they write (a failure counted, the tokens' family, the new user) is written
+once, in the transaction that follows. In this process, through the server's own
+``Api._execute``, on a data directory of its own."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ class _Recorder:
         self.locked.append(self._writer._depth > 0)  # type: ignore[attr-defined]  # one thread here
         return self._hasher.verify(stored, password)
 
+    def hash(self, password: str) -> str:
+        self.locked.append(self._writer._depth > 0)  # type: ignore[attr-defined]
+        return self._hasher.hash(password)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._hasher, name)
 
@@ -55,6 +60,10 @@ def _sign_in(state: ServerState, pool: tuple[str, str], username: str, password:
     if admin:
         req["UserPoolId"] = pool_id
     return Api(state)._execute(name, HANDLERS[name], req, "127.0.0.1", "us-east-1", admin)
+
+
+def _api(state: ServerState, name: str, req: dict[str, Any]) -> dict[str, Any]:
+    return Api(state)._execute(name, HANDLERS[name], req, "127.0.0.1", "us-east-1", False)
 
 
 def _failed_attempts(state: ServerState) -> int:
@@ -98,3 +107,22 @@ def test_on_a_changed_hash_the_transaction_verifies_again(local_state: ServerSta
     user.password_hash = passwords.HASHER.hash("Another-horse-2")
     assert passwords.verify_password(user, PASSWORD, carry) is False  # type: ignore[arg-type]
     assert len(carry) == 2
+
+
+def test_sign_up_hashes_once_outside_the_writer_lock(
+    local_state: ServerState, pool: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = _Recorder(local_state)
+    monkeypatch.setattr(passwords, "HASHER", recorder)
+    _, client = pool
+    answer = _api(local_state, "SignUp", {"ClientId": client, "Username": "new", "Password": PASSWORD})
+    assert answer["UserSub"] and recorder.locked == [False]
+    call(local_state, "AdminConfirmSignUp", {"UserPoolId": pool[0], "Username": "new"})
+    signed_in = _api(local_state, "InitiateAuth", {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+                                                   "AuthParameters": {"USERNAME": "new", "PASSWORD": PASSWORD}})
+    assert "AccessToken" in signed_in["AuthenticationResult"]  # the carried hash is the user's
+    with local_state.database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users WHERE username = 'new'")).scalar() == 1
+
+    with pytest.raises(errors.UsernameExists):  # the transaction still decides
+        _api(local_state, "SignUp", {"ClientId": client, "Username": "new", "Password": PASSWORD})

@@ -240,13 +240,16 @@ class Api:
         return known is not None and not tokens.rotation_enabled(known[0]) and not triggers.has_token_trigger(known[1])
 
     def _checks_first(self, name: str, params: dict[str, Any]) -> bool:
-        """Whether a password sign-in runs first as a read (``execute``'s ``write_on_demand``): on
-        SQLite its argon2id verification (~20 ms of CPU) then happens outside the writer lock,
-        which this process's threads and every worker queue for, so that sign-ins use all the
-        cores (argon2 lets the GIL go); the writes follow in a transaction of their own, which
-        takes the verdict from ``Context.carry``. On PostgreSQL rows are locked one by one. (SRP's
-        exponentiations hold the GIL and measured slower per CPU-second this way: not here.)"""
-        return self.state.database.is_sqlite and (name, params.get("AuthFlow")) in _CHECKED_FIRST
+        """Whether a password sign-in or a SignUp with a password runs first as a read
+        (``execute``'s ``write_on_demand``): on SQLite its argon2id verification or hash (~20 ms
+        of CPU) then happens outside the writer lock, which this process's threads and every
+        worker queue for, so that they use all the cores (argon2 lets the GIL go); the writes
+        follow in a transaction of their own, which takes the verdict or the hash from
+        ``Context.carry``. On PostgreSQL rows are locked one by one. (SRP's exponentiations hold
+        the GIL and measured slower per CPU-second this way: not here.)"""
+        if not self.state.database.is_sqlite:
+            return False
+        return (name, params.get("AuthFlow")) in _CHECKED_FIRST or (name == "SignUp" and bool(params.get("Password")))
 
     def _execute(
         self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str, signed: bool,

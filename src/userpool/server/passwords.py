@@ -65,11 +65,17 @@ def temporary_password(policy: dict[str, Any]) -> str:
     return "".join(chars)
 
 
-def set_password(user: User, password: str, sealer: Sealer) -> None:
-    """Store an argon2id hash and Cognito's SRP verifier (sealed) for ``password``."""
-    user.password_hash = HASHER.hash(password)
-    salt, verifier = srp.make_verifier(user.pool_id, user.username, password)
-    user.srp_salt = salt
+def set_password(user: User, password: str, sealer: Sealer, memo: dict[Any, Any] | None = None) -> None:
+    """Store an argon2id hash and Cognito's SRP verifier (sealed) for ``password``. ``memo``
+    (``Context.carry``): the hash and verifier an earlier attempt of the request made for this
+    user name and password, if any (their salts are random: any fresh pair is as good)."""
+    key = ("set_password", user.pool_id, user.username, password)
+    made: tuple[str, str, int] | None = memo.get(key) if memo is not None else None
+    if made is None:
+        made = (HASHER.hash(password), *srp.make_verifier(user.pool_id, user.username, password))
+        if memo is not None:
+            memo[key] = made
+    user.password_hash, user.srp_salt, verifier = made
     user.srp_verifier_sealed = sealer.seal(format(verifier, "x").encode(), verifier_context(user))
 
 
