@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
+from starlette.testclient import TestClient
 
 from tests.server.helpers import run_op as call
+from tests.server.oauth_helpers import CALLBACK, Browser
 from userpool.server import errors, passwords
-from userpool.server.app import Api
+from userpool.server.app import Api, build_app
 from userpool.server.context import ServerState
 from userpool.server.operations import HANDLERS
 
@@ -126,3 +129,35 @@ def test_sign_up_hashes_once_outside_the_writer_lock(
 
     with pytest.raises(errors.UsernameExists):  # the transaction still decides
         _api(local_state, "SignUp", {"ClientId": client, "Username": "new", "Password": PASSWORD})
+
+
+def test_the_hosted_sign_in_page_checks_the_password_outside_the_writer_lock(
+    local_state: ServerState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Managed login's username and password form takes the same path (oauth2/http.run_sync)."""
+    pool_id = call(local_state, "CreateUserPool", {"PoolName": "hosted"})["UserPool"]["Id"]
+    client = call(local_state, "CreateUserPoolClient", {
+        "UserPoolId": pool_id, "ClientName": "web", "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        "AllowedOAuthFlowsUserPoolClient": True, "AllowedOAuthFlows": ["code"], "AllowedOAuthScopes": ["openid"],
+        "CallbackURLs": [CALLBACK], "SupportedIdentityProviders": ["COGNITO"], "PreventUserExistenceErrors": "ENABLED",
+    })["UserPoolClient"]["ClientId"]
+    call(local_state, "AdminCreateUser", {"UserPoolId": pool_id, "Username": "u", "MessageAction": "SUPPRESS"})
+    call(local_state, "AdminSetUserPassword", {"UserPoolId": pool_id, "Username": "u", "Password": PASSWORD, "Permanent": True})
+    recorder = _Recorder(local_state)
+    monkeypatch.setattr(passwords, "HASHER", recorder)
+    app = build_app(local_state)
+
+    def browser() -> Browser:
+        b = Browser.__new__(Browser)
+        b.server, b.base = None, "http://testserver"  # type: ignore[assignment]
+        b.http = TestClient(app, base_url=b.base, follow_redirects=False)
+        return b
+
+    signed_in = browser().sign_in({"client_id": client}, "u", PASSWORD)
+    assert isinstance(signed_in, httpx.Response) and "code=" in signed_in.headers["location"]
+    assert recorder.locked == [False]
+
+    refused = browser().sign_in({"client_id": client}, "u", "Wrong-horse-1")
+    assert refused.status == 400 and "Incorrect username or password" in refused.text  # type: ignore[union-attr]
+    assert recorder.locked == [False, False]
+    assert _failed_attempts(local_state) == 1

@@ -80,8 +80,10 @@ def guess_shape(counts_as: str | None, form: dict[str, str]) -> dict[str, Any]:
     return {"Username": username}
 
 
-async def handle(request: Request, handler: PageHandler, *, post: bool, counts_as: str | None = None) -> Response:
-    """Run a page handler; ``counts_as`` is the Cognito operation a POST stands for (quotas, timing)."""
+async def handle(request: Request, handler: PageHandler, *, post: bool, counts_as: str | None = None,
+                 checks_first: Callable[[dict[str, str]], bool] | None = None) -> Response:
+    """Run a page handler; ``counts_as`` is the Cognito operation a POST stands for (quotas, timing);
+    ``checks_first(form)``: whether the POST runs first as a read (``http.run_sync``)."""
     state = http.state_of(request)
     jar = CookieJar.for_sealer(state.sealer)
     cookie_secret = request.cookies.get(CSRF_COOKIE)
@@ -101,7 +103,8 @@ async def handle(request: Request, handler: PageHandler, *, post: bool, counts_a
             return pages.error_page("msg.form_expired", 403, page.lang)
     try:
         response = await http.run(request, lambda ctx: handler(ctx, page), counts_as=counts_as if post else None,
-                                  client_id=page.params.get("client_id"), counted=guess_shape(counts_as, page.form))
+                                  client_id=page.params.get("client_id"), counted=guess_shape(counts_as, page.form),
+                                  checks_first=post and checks_first is not None and checks_first(page.form))
     except errors.TooManyRequests:
         response = pages.error_page("msg.too_many_requests", 429, page.lang)
     except PageError as exc:

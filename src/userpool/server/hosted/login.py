@@ -44,7 +44,8 @@ async def get_login(request: Request) -> Response:
 
 
 async def post_login(request: Request) -> Response:
-    return await handle(request, submit, post=True, counts_as="InitiateAuth")
+    # the username and password form (not an MFA or new-password step): its argon2id check first, as a read
+    return await handle(request, submit, post=True, counts_as="InitiateAuth", checks_first=lambda form: "step" not in form)
 
 
 def can_sign_up(ctx: Context, client: AppClient) -> bool:

@@ -8,12 +8,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from userpool.server import enumeration, errors
 from userpool.server.context import Context, ServerState
+from userpool.server.db import WriteNeeded, write_refused
 from userpool.server.oauth2.errors import INVALID_REQUEST, OAuthError
 from userpool.server.ops import domains
 from userpool.server.ratelimit import RateLimiter
@@ -68,11 +70,28 @@ def query(request: Request) -> dict[str, str]:
     return out
 
 
-def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T]) -> T:
+def run_sync(state: ServerState, ip: str, fn: Callable[[Context], T], *, checks_first: bool = False) -> T:
     """``fn`` in one transaction; a failure marked ``persist`` commits what it counted first
-    (failed sign-ins toward lockout, a claimed authorization code)."""
+    (failed sign-ins toward lockout, a claimed authorization code). ``checks_first`` (the
+    sign-in form, on SQLite): ``fn`` runs first as a read, as the wire's password sign-ins do
+    (``app.Api._checks_first``): its argon2id verification outside the writer lock, then the
+    transaction, with the verdict from ``Context.carry``."""
+    carry: dict[Any, Any] = {}
+    if checks_first and state.database.is_sqlite:
+        try:
+            with state.database.read() as session:
+                return fn(Context(state=state, db=session, now=time.time(), source_ip=ip, region=state.config.region,
+                                  read_only=True, carry=carry))
+        except WriteNeeded:
+            pass  # what must write runs again, in the transaction below
+        except (errors.CognitoError, OAuthError) as exc:
+            if not getattr(exc, "persist", False):
+                raise
+        except DBAPIError as exc:  # a write nobody announced, refused by the read connection
+            if not write_refused(exc):
+                raise
     with state.database.transaction() as session:
-        ctx = Context(state=state, db=session, now=time.time(), source_ip=ip, region=state.config.region)
+        ctx = Context(state=state, db=session, now=time.time(), source_ip=ip, region=state.config.region, carry=carry)
         try:
             return fn(ctx)
         except (errors.CognitoError, OAuthError) as exc:
@@ -91,18 +110,19 @@ def rate_limit(request: Request, op: str, params: dict[str, Any], ip: str) -> No
 
 
 async def run(request: Request, fn: Callable[[Context], T], *, counts_as: str | None = None,
-              client_id: str | None = None, counted: dict[str, Any] | None = None) -> T:
+              client_id: str | None = None, counted: dict[str, Any] | None = None, checks_first: bool = False) -> T:
     """``fn`` in one transaction in a worker thread. ``counts_as`` names the Cognito operation
     whose quota the request uses (TooManyRequestsException past it, before any work) and whose
     minimum response time it keeps (enumeration.py), as the wire API does; ``counted`` is the
-    request as the limiter reads it, in that operation's wire shape (who a guess aims at)."""
+    request as the limiter reads it, in that operation's wire shape (who a guess aims at);
+    ``checks_first``: see :func:`run_sync`."""
     started = time.perf_counter()
     state, ip = state_of(request), source_ip(request)
 
     def limited(ctx_fn: Callable[[Context], T]) -> T:
         if counts_as is not None:
             rate_limit(request, counts_as, {"ClientId": client_id or "", **(counted or {})}, ip)
-        return run_sync(state, ip, ctx_fn)
+        return run_sync(state, ip, ctx_fn, checks_first=checks_first)
 
     try:
         return await run_in_threadpool(limited, fn)
