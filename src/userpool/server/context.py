@@ -40,10 +40,11 @@ class Context:
     client_metadata: dict[str, str] = field(default_factory=dict)  # the request's ClientMetadata, for triggers
     device_key: str | None = None  # the DEVICE_KEY a sign-in presents (signin/pipeline.py carries it across challenges)
     read_only: bool = False  # a read unit of work: what must write raises db.WriteNeeded first (app.execute)
-    # What an earlier attempt of this same request computed (app.execute runs it again after
-    # WriteNeeded): pure results only, keyed by everything they depend on (an argon2id verdict by
-    # hash and password, SRP's exponentiations by verifier and A), so that a re-run that reads
-    # the same rows reuses them and one that reads others computes afresh.
+    # What an earlier attempt of this same request computed (app.execute and oauth2/http.run_sync
+    # run it again after WriteNeeded): pure results only, keyed by everything they depend on (an
+    # argon2id verdict by hash and password, a new password's hash and SRP verifier by pool, user
+    # name and password), so that a re-run that reads the same rows reuses them and one that
+    # reads others computes afresh.
     carry: dict[Any, Any] = field(default_factory=dict)
 
     @property
