@@ -223,13 +223,8 @@ class CognitoJwtVerifier:
         cache = self._cache
         cache_key = _sha256(token.encode()).digest() if cache is not None and type(token) is str else None
         facts = cache.get(cache_key, now) if cache is not None and cache_key is not None else None
-        if facts is None:  # steps 1-5, written out (see _accept): a fresh token pays no helper frames
-            _, payload, signing_input, signature, alg, kid = decompose(token, self.max_token_chars)
-            if alg not in ALLOWED_ALGS:
-                check_alg(alg)
-            foreign = payload.get("iss") != self.issuer
-            if foreign and self._cognito:  # before AWS's keys are fetched for nothing
-                refuse_non_cognito_issuer(payload, self.issuer)
+        if facts is None:
+            payload, signing_input, signature, alg, kid, foreign = self._decompose(token)
             self._jwks.get_key(self.jwks_uri, kid).verify(alg, signature, signing_input)
             facts = self._accept(payload, foreign, cache_key)
         check_claims(facts, required, now)
@@ -250,12 +245,7 @@ class CognitoJwtVerifier:
         cache_key = _sha256(token.encode()).digest() if cache is not None and type(token) is str else None
         facts = cache.get(cache_key, now) if cache is not None and cache_key is not None else None
         if facts is None:
-            _, payload, signing_input, signature, alg, kid = decompose(token, self.max_token_chars)
-            if alg not in ALLOWED_ALGS:
-                check_alg(alg)
-            foreign = payload.get("iss") != self.issuer
-            if foreign and self._cognito:
-                refuse_non_cognito_issuer(payload, self.issuer)
+            payload, signing_input, signature, alg, kid, foreign = self._decompose(token)
             (await self._jwks.aget_key(self.jwks_uri, kid)).verify(alg, signature, signing_input)
             facts = self._accept(payload, foreign, cache_key)
         check_claims(facts, required, now)
@@ -286,6 +276,19 @@ class CognitoJwtVerifier:
             grace_seconds=overrides.get("grace_seconds", base.grace_seconds),
             custom_check=overrides.get("custom_check", base.custom_check),
         )
+
+    def _decompose(self, token: Any) -> tuple[dict[str, Any], bytes, bytes, str, str, bool]:
+        """Steps 1-2 and the Cognito issuer check: ``(payload, signing_input, signature, alg, kid,
+        foreign)``, ``foreign`` meaning ``iss`` is not this verifier's issuer (compared once here,
+        and used again after the signature, by :meth:`_accept`). Each check is called only when
+        it could fail: the passing path is two comparisons."""
+        _, payload, signing_input, signature, alg, kid = decompose(token, self.max_token_chars)
+        if alg not in ALLOWED_ALGS:
+            check_alg(alg)
+        foreign = payload.get("iss") != self.issuer
+        if foreign and self._cognito:  # before AWS's keys are fetched for nothing
+            refuse_non_cognito_issuer(payload, self.issuer)
+        return payload, signing_input, signature, alg, kid, foreign
 
     def _accept(self, payload: dict[str, Any], foreign: bool, cache_key: bytes | None) -> TokenFacts:
         """After the signature (checked by the caller, on the structurally valid token, with an
