@@ -181,3 +181,59 @@ def test_read_units_refuse_writes_and_refreshes_read_first(tmp_path, pg_database
         assert answer["AuthenticationResult"]["AccessToken"]
         assert ("RefreshToken" in answer["AuthenticationResult"]) == (client == rotating)
         assert len(begun) == (0 if client == plain else 1), client
+
+
+def _connections(database_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND pid <> pg_backend_pid()").fetchone()[0]
+
+
+def test_reads_are_answered_on_the_event_loop(tmp_path, pg_database):
+    """GetUser and a refresh that neither rotates nor calls out run on the event loop, their
+    round trips awaited (db.Database.on_loop): no worker thread is started for them. Each loop
+    (here two TestClients in turn, as a restarted worker) gets connections of its own, and the
+    app's shutdown closes them. A refresh that must rotate after all runs in a transaction, on a
+    thread."""
+    from starlette.testclient import TestClient
+
+    from tests.server.test_client_snapshots import call, password_sign_in, setup_pool
+    from userpool.server.app import build_app
+    from userpool.server.bootstrap import open_state
+    from userpool.server.config import ServerConfig
+
+    state = open_state(ServerConfig(data_dir=tmp_path, rate_limits="off", database_url=pg_database))
+    pool, client = setup_pool(state)
+    signed_in = password_sign_in(state, client)["AuthenticationResult"]
+    before = _connections(pg_database)
+
+    def rpc(http: TestClient, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = http.post("/", json=body, headers={"x-amz-target": f"AWSCognitoIdentityProviderService.{op}",
+                                                    "content-type": "application/x-amz-json-1.1"})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def refresh(http: TestClient) -> dict[str, Any]:
+        body = {"ClientId": client, "RefreshToken": signed_in["RefreshToken"]}
+        return rpc(http, "GetTokensFromRefreshToken", body)["AuthenticationResult"]
+
+    for _ in range(2):
+        app = build_app(state)
+        with TestClient(app) as http:
+            for _ in range(3):
+                assert rpc(http, "GetUser", {"AccessToken": signed_in["AccessToken"]})["Username"] == "u"
+                assert "RefreshToken" not in refresh(http)
+            assert not app._api._threads._threads  # nothing went to a worker thread
+            assert _connections(pg_database) > before  # the loop's own connection
+        assert _connections(pg_database) == before  # closed at shutdown
+
+    app = build_app(state)
+    with TestClient(app) as http:
+        assert "RefreshToken" not in refresh(http)  # the client and pool are known to this process now
+        call(state, "UpdateUserPoolClient", {"UserPoolId": pool, "ClientId": client, "ExplicitAuthFlows": [
+            "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"], "RefreshTokenRotation": {"Feature": "ENABLED"}})
+        rotated = refresh(http)  # begun on the loop on what was known, finished on a thread
+        assert rotated["RefreshToken"] != signed_in["RefreshToken"]
+        assert app._api._threads._threads

@@ -210,12 +210,14 @@ class Api:
         try:
             result = None
             if self._answered_here(name, params):
-                # A SQLite read is a fraction of a millisecond of CPU and never waits for a lock
-                # (WAL: readers beside the writer): answered here, without the thread-pool hop
-                # that costs about as much again, and more under load (the GIL handed between
-                # threads). PostgreSQL reads wait on the network: a thread.
+                # A read never waits for a lock (SQLite's WAL: readers beside the writer;
+                # PostgreSQL's reads in autocommit): answered on the loop, without the
+                # thread-pool hop that costs about as much again, and more under load (the GIL
+                # handed between threads). PostgreSQL's round trips are awaited (Database.on_loop).
                 try:
-                    result = self._execute(name, handler, params, source_ip, region, signed, here=True)
+                    result = await self.state.database.on_loop(
+                        self._execute, name, handler, params, source_ip, region, signed, here=True,
+                    )
                 except WriteNeeded:  # a refresh that must write after all: on a thread, where it may wait
                     result = None
             if result is None:
@@ -230,7 +232,7 @@ class Api:
         """Whether the operation runs on the event loop: SQLite reads, and refreshes that will
         neither write nor call out (judged from the client and pool as last read: this decides
         only where the refresh runs; one that must write after all moves to a thread)."""
-        if not self.state.database.is_sqlite or self.limiter.counts(name, params):
+        if self.limiter.counts(name, params):
             return False
         if name in READ_ONLY:
             return True
@@ -362,6 +364,7 @@ async def _read_limited(request: Request) -> bytes:
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     yield
+    await app.state.userpool.database.close()  # the loop's own PostgreSQL connections (db.Database.on_loop)
     metrics.process_exit()
 
 
