@@ -143,6 +143,30 @@ def test_connections_dropped_by_the_database_cost_no_request(pg_server, pg_datab
     assert "internal error" not in pg_server.log_path.read_text()
 
 
+def test_connections_dropped_while_in_use_cost_no_request(pg_server, pg_database):
+    """Connections used a moment before (too recently to be pinged at checkout, as under load)
+    that PostgreSQL closes: the unit whose statement finds its connection dead runs again on a
+    new one, and the other dead ones are replaced, whether on the event loop (GetUser, a refresh
+    that writes nothing) or on a thread (a write)."""
+    pool = create_pool(pg_server)
+    admin, public = pg_server.admin, _public(pg_server.url)
+    admin.admin_create_user(UserPoolId=pool["pool_id"], Username="pat", MessageAction="SUPPRESS")
+    admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username="pat", Password="Passw0rd!", Permanent=True)
+    tokens = public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "pat", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    for round_ in range(3):
+        for _ in range(10):  # every connection in use a moment ago
+            public.get_user(AccessToken=tokens["AccessToken"])
+            public.get_tokens_from_refresh_token(ClientId=pool["client_id"], RefreshToken=tokens["RefreshToken"])
+        assert _drop_connections(pg_database) > 0
+        assert public.get_user(AccessToken=tokens["AccessToken"])["Username"] == "pat"
+        refreshed = public.get_tokens_from_refresh_token(ClientId=pool["client_id"], RefreshToken=tokens["RefreshToken"])
+        assert refreshed["AuthenticationResult"]["AccessToken"]
+        _drop_connections(pg_database)
+        admin.admin_create_user(UserPoolId=pool["pool_id"], Username=f"new{round_}", MessageAction="SUPPRESS")
+    assert "internal error" not in pg_server.log_path.read_text()
+
+
 def test_read_units_refuse_writes_and_refreshes_read_first(tmp_path, pg_database):
     """On PostgreSQL a read unit is autocommit on a connection whose transactions are read-only
     (no BEGIN or COMMIT round trips, a stray write refused as on SQLite's query_only

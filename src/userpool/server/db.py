@@ -574,36 +574,76 @@ def _postgres_engine(url: str, *, read_only: bool) -> Engine:
 
 
 class _LoopReads:
-    """PostgreSQL read units run on the event loop: sessions on an engine of psycopg's asyncio
-    connections (:data:`_POSTGRES_READS`), used through SQLAlchemy's greenlet bridge, where each
-    statement's round trip is awaited and the loop serves other requests meanwhile.
+    """PostgreSQL read units run on the event loop: sessions on psycopg's asyncio connections
+    (:data:`_POSTGRES_READS`), used through SQLAlchemy's greenlet bridge, where each statement's
+    round trip is awaited and the loop serves other requests meanwhile.
 
-    Handing a one-statement read to a worker thread and back costs more of the server's CPU than
-    the read (two thread wake-ups, the GIL handed over, the result posted back to the loop);
-    ``pgasgi``-style measurement through the ASGI app: GetUser 0.38 -> 0.32 ms of CPU at 8 at once.
-    asyncio connections belong to the loop that opened them: a loop other than the last one
-    (each TestClient runs its own) gets an engine of its own, and ``close`` (the app's shutdown)
-    closes the engine's connections on their loop."""
+    Handing a one-statement read to a worker thread and back cost more of the server's CPU than
+    the read (two thread wake-ups, the GIL handed over, the result posted back to the loop):
+    through the ASGI app at 8 at once, GetUser 0.38 -> 0.33 ms of CPU.
+
+    A unit's session is bound to a connection the loop keeps between units, as SQLite's threads
+    keep theirs (:class:`_ThreadConnections`): checking a connection out of the pool and back
+    costs as much CPU as the statement's own client work. One kept longer than ``_PING_AFTER``
+    goes back to the pool, whose checkout pings it (:func:`_ping_when_idle`); when the database
+    drops one (its unit fails and runs again, ``app.execute``), every kept one goes back too, for
+    the pool to replace. asyncio connections belong to the loop that opened them: a loop other
+    than the last one (each TestClient runs its own) gets an engine of its own; ``close`` (the
+    app's shutdown) closes the engine's connections on their loop."""
 
     def __init__(self, url: str) -> None:
         self._url = _postgres_url(url)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
-        self._sessions: Callable[[], Session] | None = None
+        self._kept: list[tuple[Connection, float]] = []
 
-    def __call__(self) -> Session:
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        conn = self._take()
+        try:
+            with Session(bind=conn, expire_on_commit=False) as session:
+                yield session
+        except Exception:
+            self._put_back(conn)  # an answer such as NotAuthorized, a refused statement: the pool's again
+            raise
+        except BaseException:  # cancelled mid-statement: the connection may have a query in flight
+            conn.invalidate()
+            self._put_back(conn)
+            raise
+        self._kept.append((conn, time.monotonic()))
+
+    def _take(self) -> Connection:
         loop = asyncio.get_running_loop()
-        if self._sessions is None or loop is not self._loop:
+        if self._engine is None or loop is not self._loop:
             from sqlalchemy.ext.asyncio import create_async_engine
 
-            self._engine = create_async_engine(self._url, **_POSTGRES_READS)
+            # autocommit: the rollback a session ends with has nothing to undo (no driver call)
+            self._engine = create_async_engine(self._url, skip_autocommit_rollback=True, **_POSTGRES_READS)
             _ping_when_idle(self._engine.sync_engine)
-            self._loop, self._sessions = loop, sessionmaker(self._engine.sync_engine, expire_on_commit=False)
-        return self._sessions()
+            self._loop, self._kept = loop, []
+        now = time.monotonic()
+        while self._kept:
+            conn, since = self._kept.pop()
+            if now - since < _PING_AFTER and not (conn.invalidated or conn.closed):
+                return conn
+            conn.close()  # back to the pool: its checkout pings it or replaces it
+        connect: Callable[[], Connection] = self._engine.sync_engine.connect
+        return connect()
+
+    def _put_back(self, conn: Connection) -> None:
+        if conn.invalidated:  # dropped by the database (or cancelled): the kept ones may be gone too
+            self._release()
+        conn.close()
+
+    def _release(self) -> None:
+        kept, self._kept = self._kept, []
+        for conn, _ in kept:
+            conn.close()
 
     async def close(self) -> None:
-        engine, self._engine, self._sessions, self._loop = self._engine, None, None, None
+        engine, self._engine, self._loop = self._engine, None, None
         if engine is not None:
+            await greenlet_spawn(self._release)
             await engine.dispose()
 
 
@@ -733,7 +773,7 @@ class Database:
             return
         # PostgreSQL: no begin and commit to wrap around the statements (autocommit); the
         # ORM's for them cost as much client CPU as a one-row read's statement
-        with (self._loop_reads if self._loop_reads is not None and in_greenlet() else self._reads)() as session:
+        with (self._loop_reads.session() if self._loop_reads is not None and in_greenlet() else self._reads()) as session:
             yield session
 
     async def on_loop(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
@@ -886,7 +926,10 @@ def _run(
         try:
             cursor.execute(sql, params)
         except dbapi.Error as exc:
-            raise DBAPIError.instance(sql, params, exc, dbapi.Error, dialect=conn.dialect) from exc
+            # SQLAlchemy's own handling: the wrapped error, and on a dropped connection the
+            # connection invalidated with every older one in its pool (connection_invalidated)
+            conn._handle_dbapi_exception(exc, sql, params, cursor, None)
+            raise  # not reached: the handler always raises
         if not fetch:
             return [], None
         return cursor.fetchall(), cursor.description if describe else None
