@@ -229,7 +229,7 @@ class Api:
         return _json(wire.to_wire(result))
 
     def _answered_here(self, name: str, params: dict[str, Any]) -> bool:
-        """Whether the operation runs on the event loop: SQLite reads, and refreshes that will
+        """Whether the operation runs on the event loop: reads, and refreshes that will
         neither write nor call out (judged from the client and pool as last read: this decides
         only where the refresh runs; one that must write after all moves to a thread)."""
         if self.limiter.counts(name, params):

@@ -15,7 +15,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -559,10 +559,10 @@ def _postgres_url(url: str) -> str:
 # well, so a read sees what it saw before. A write slipped into a read fails loudly, as on
 # SQLite's ``query_only`` connections. Nothing to reset when a connection comes back: in
 # autocommit no transaction is ever left open (the pool's rollback on return was one more
-# driver call per read unit).
+# driver call per read unit), and the rollback a session ends with has nothing to undo.
 _POSTGRES_READS: dict[str, Any] = {
     "pool_size": 5, "max_overflow": 10, "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None,
-    "connect_args": {"options": "-c default_transaction_read_only=on"},
+    "skip_autocommit_rollback": True, "connect_args": {"options": "-c default_transaction_read_only=on"},
 }
 
 
@@ -617,8 +617,7 @@ class _LoopReads:
         if self._engine is None or loop is not self._loop:
             from sqlalchemy.ext.asyncio import create_async_engine
 
-            # autocommit: the rollback a session ends with has nothing to undo (no driver call)
-            self._engine = create_async_engine(self._url, skip_autocommit_rollback=True, **_POSTGRES_READS)
+            self._engine = create_async_engine(self._url, **_POSTGRES_READS)
             _ping_when_idle(self._engine.sync_engine)
             self._loop, self._kept = loop, []
         now = time.monotonic()
@@ -641,10 +640,11 @@ class _LoopReads:
             conn.close()
 
     async def close(self) -> None:
-        engine, self._engine, self._loop = self._engine, None, None
-        if engine is not None:
+        engine, loop, self._engine, self._loop = self._engine, self._loop, None, None
+        if engine is not None and loop is asyncio.get_running_loop():  # another loop's are left to it
             await greenlet_spawn(self._release)
             await engine.dispose()
+        self._kept = []
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
@@ -912,7 +912,7 @@ class CompiledInsert:
 
 def _run(
     conn: Connection, sql: str, order: tuple[str, ...] | None, bound: dict[str, Any], *, fetch: bool, describe: bool = False,
-) -> tuple[list[Any], Any]:
+) -> tuple[Sequence[Any], Any]:
     """Run compiled ``sql`` on the transaction's own DB-API cursor: the values by name, or in
     ``order`` for a positional paramstyle; the rows when ``fetch``, and the cursor's description
     when ``describe`` (else None). The driver's

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import JSON, Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from userpool import srp
@@ -74,10 +74,16 @@ def get_client(db: Session, client_id: str, pool_id: str | None = None) -> AppCl
 # cache can be stale, as it is compared to the database each time.
 # The pool's active signing kid comes along (one statement fewer for every answer with tokens;
 # keys.note_active_kid), compared with the rest: a rotation is seen at once, as any change.
+# The configurations come as their JSON text on both databases (psycopg would decode the pool's
+# at every read: ~25 µs of CPU), decoded only when the rows changed.
+def _raw(column: Any) -> Any:
+    return cast(column, Text).label(column.key) if isinstance(column.type, JSON) else column
+
+
 _CLIENT_AND_POOL = CompiledRead(
     select(
-        *AppClient.__table__.c,
-        *UserPool.__table__.c,
+        *map(_raw, AppClient.__table__.c),
+        *map(_raw, UserPool.__table__.c),
         keys.active_kid_query(UserPool.id).correlate(UserPool).scalar_subquery().label("active_kid"),
     )
     .outerjoin(UserPool, UserPool.id == AppClient.pool_id)
