@@ -161,3 +161,70 @@ def test_the_hosted_sign_in_page_checks_the_password_outside_the_writer_lock(
     assert refused.status == 400 and "Incorrect username or password" in refused.text  # type: ignore[union-attr]
     assert recorder.locked == [False, False]
     assert _failed_attempts(local_state) == 1
+
+
+def _outbox_code(state: ServerState, username: str) -> str:
+    import json
+
+    lines = (state.config.data_dir / "outbox.jsonl").read_text().splitlines()
+    return str([json.loads(line) for line in lines if json.loads(line)["username"] == username][-1]["code"])
+
+
+def test_setting_a_password_hashes_it_once_outside_the_writer_lock(
+    local_state: ServerState, pool: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AdminSetUserPassword (permanent or not), ChangePassword (the old password checked, the
+    new one hashed), ConfirmForgotPassword and AdminCreateUser (a temporary password given or
+    made): each argon2id operation once, none under the writer lock, and the password stored
+    is the one hashed in the read (a sign-in with it works)."""
+    pool_id, client = pool
+    recorder = _Recorder(local_state)
+    monkeypatch.setattr(passwords, "HASHER", recorder)
+
+    def admin(name: str, req: dict[str, Any]) -> dict[str, Any]:
+        return Api(local_state)._execute(name, HANDLERS[name], {"UserPoolId": pool_id, **req}, "127.0.0.1", "us-east-1", True)
+
+    def signs_in(username: str, password: str) -> dict[str, Any]:
+        return _api(local_state, "InitiateAuth", {"ClientId": client, "AuthFlow": "USER_PASSWORD_AUTH",
+                                                   "AuthParameters": {"USERNAME": username, "PASSWORD": password}})
+
+    admin("AdminSetUserPassword", {"Username": "u", "Password": "Second-horse-2", "Permanent": True})
+    assert recorder.locked == [False]
+    access = signs_in("u", "Second-horse-2")["AuthenticationResult"]["AccessToken"]
+    admin("AdminSetUserPassword", {"Username": "u", "Password": "Temporary-horse-3", "Permanent": False})
+    assert signs_in("u", "Temporary-horse-3")["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    admin("AdminSetUserPassword", {"Username": "u", "Password": "Second-horse-2", "Permanent": True})
+    access = signs_in("u", "Second-horse-2")["AuthenticationResult"]["AccessToken"]
+    del recorder.locked[:]
+
+    _api(local_state, "ChangePassword", {"AccessToken": access, "PreviousPassword": "Second-horse-2", "ProposedPassword": "Third-horse-4"})
+    assert recorder.locked == [False, False]  # the old password verified, the new one hashed
+    assert "AuthenticationResult" in signs_in("u", "Third-horse-4")
+    access = signs_in("u", "Third-horse-4")["AuthenticationResult"]["AccessToken"]
+    del recorder.locked[:]
+    with pytest.raises(errors.NotAuthorized):
+        _api(local_state, "ChangePassword", {"AccessToken": access, "PreviousPassword": "Wrong-horse-1", "ProposedPassword": "Fifth-horse-6"})
+    assert recorder.locked == [False] and _failed_attempts(local_state) == 1  # counted once
+
+    admin("AdminUpdateUserAttributes", {"Username": "u", "UserAttributes": [
+        {"Name": "email", "Value": "u@example.com"}, {"Name": "email_verified", "Value": "true"}]})
+    _api(local_state, "ForgotPassword", {"ClientId": client, "Username": "u"})
+    del recorder.locked[:]
+    _api(local_state, "ConfirmForgotPassword", {"ClientId": client, "Username": "u", "ConfirmationCode": _outbox_code(local_state, "u"),
+                                                "Password": "Fourth-horse-5"})
+    assert recorder.locked == [False]
+    assert "AuthenticationResult" in signs_in("u", "Fourth-horse-5")
+    with pytest.raises(errors.CodeMismatch):  # the code was used up, in the transaction
+        _api(local_state, "ConfirmForgotPassword", {"ClientId": client, "Username": "u",
+                                                    "ConfirmationCode": _outbox_code(local_state, "u"), "Password": "Sixth-horse-7"})
+    del recorder.locked[:]
+
+    admin("AdminCreateUser", {"Username": "given", "TemporaryPassword": "Given-horse-8", "MessageAction": "SUPPRESS"})
+    assert recorder.locked == [False]
+    assert signs_in("given", "Given-horse-8")["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    del recorder.locked[:]
+    admin("AdminCreateUser", {"Username": "made", "UserAttributes": [{"Name": "email", "Value": "made@example.com"}]})
+    assert recorder.locked == [False]  # the temporary password made once: the one hashed is the one sent
+    assert signs_in("made", _outbox_code(local_state, "made"))["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    with local_state.database.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM users WHERE username IN ('given', 'made')")).scalar() == 2

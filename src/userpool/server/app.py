@@ -55,6 +55,8 @@ _RETRIES = 5
 _CHECKED_FIRST = frozenset({
     ("InitiateAuth", "USER_PASSWORD_AUTH"), ("AdminInitiateAuth", "ADMIN_USER_PASSWORD_AUTH"), ("AdminInitiateAuth", "ADMIN_NO_SRP_AUTH"),
 })
+# Operations that hash a new password (passwords.set_password_first), and ChangePassword's check of the old one
+_HASHED_FIRST = frozenset({"AdminCreateUser", "AdminSetUserPassword", "ChangePassword", "ConfirmForgotPassword"})
 
 
 def _check_region(params: dict[str, Any], region: str) -> None:
@@ -242,16 +244,18 @@ class Api:
         return known is not None and not tokens.rotation_enabled(known[0]) and not triggers.has_token_trigger(known[1])
 
     def _checks_first(self, name: str, params: dict[str, Any]) -> bool:
-        """Whether a password sign-in or a SignUp with a password runs first as a read
-        (``execute``'s ``write_on_demand``): on SQLite its argon2id verification or hash (~20 ms
-        of CPU) then happens outside the writer lock, which this process's threads and every
-        worker queue for, so that they use all the cores (argon2 lets the GIL go); the writes
-        follow in a transaction of their own, which takes the verdict or the hash from
-        ``Context.carry``. On PostgreSQL rows are locked one by one. (SRP's exponentiations hold
-        the GIL and measured slower per CPU-second this way: not here.)"""
+        """Whether a password sign-in, a SignUp with a password or an operation that sets one
+        (:data:`_HASHED_FIRST`) runs first as a read (``execute``'s ``write_on_demand``): on
+        SQLite its argon2id verification or hash (~20 ms of CPU) then happens outside the writer
+        lock, which this process's threads and every worker queue for, so that they use all the
+        cores (argon2 lets the GIL go) and no other write waits for it; the writes follow in a
+        transaction of their own, which takes the verdict or the hash from ``Context.carry``. On
+        PostgreSQL rows are locked one by one. (SRP's exponentiations hold the GIL and measured
+        slower per CPU-second this way: not here.)"""
         if not self.state.database.is_sqlite:
             return False
-        return (name, params.get("AuthFlow")) in _CHECKED_FIRST or (name == "SignUp" and bool(params.get("Password")))
+        return ((name, params.get("AuthFlow")) in _CHECKED_FIRST or name in _HASHED_FIRST
+                or (name == "SignUp" and bool(params.get("Password"))))
 
     def _execute(
         self, name: str, handler: Handler, params: dict[str, Any], source_ip: str, region: str, signed: bool,

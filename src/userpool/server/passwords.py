@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from userpool import srp
 from userpool.server import errors
-from userpool.server.db import User
+from userpool.server.db import User, WriteNeeded
 from userpool.server.sealing import Sealer
+
+if TYPE_CHECKING:
+    from userpool.server.context import Context
 
 # OWASP's argon2id baseline (m=19 MiB, t=2, p=1).
 HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -77,6 +80,16 @@ def set_password(user: User, password: str, sealer: Sealer, memo: dict[Any, Any]
             memo[key] = made
     user.password_hash, user.srp_salt, verifier = made
     user.srp_verifier_sealed = sealer.seal(format(verifier, "x").encode(), verifier_context(user))
+
+
+def set_password_first(ctx: Context, user: User, password: str) -> None:
+    """:func:`set_password` for an operation that may run first as a read (``app.Api._checks_first``):
+    the hash and SRP verifier are made there, outside SQLite's writer lock, and kept in
+    ``Context.carry``; the read attempt stops here (``db.WriteNeeded``), before anything is
+    written, sent or called, and the transaction that follows takes them from the carry."""
+    set_password(user, password, ctx.sealer, ctx.carry)
+    if ctx.read_only:
+        raise WriteNeeded
 
 
 def verifier_context(user: User) -> str:

@@ -60,7 +60,7 @@ def forgot_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reset_to(ctx: Context, user: User, password: str, reason: str) -> None:
-    passwords.set_password(user, password, ctx.sealer)
+    passwords.set_password_first(ctx, user, password)
     user.status = users.CONFIRMED
     user.temp_password_expires_at = None
     lockout.record_success(user)
@@ -90,12 +90,12 @@ def change_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool, user = resolve.token_user(ctx, req)
     lockout.check_not_locked(user, ctx.now)
     previous = req.get("PreviousPassword")
-    if not previous or not passwords.verify_password(user, previous):
+    if not previous or not passwords.verify_password(user, previous, ctx.carry):
         lockout.record_failure(user, ctx.now)
         audit.event("change_password_failure", pool=pool.id, user=user.sub)
         raise errors.NotAuthorized(messages.WRONG_PASSWORD, persist=True)
     passwords.check_policy(req["ProposedPassword"], passwords.policy_of(pool.config))
-    passwords.set_password(user, req["ProposedPassword"], ctx.sealer)
+    passwords.set_password_first(ctx, user, req["ProposedPassword"])
     lockout.record_success(user)
     users.touch(ctx, user)
     audit.event("password_change", pool=pool.id, user=user.sub, reason="change_password")
@@ -109,7 +109,7 @@ def admin_set_user_password(ctx: Context, req: dict[str, Any]) -> dict[str, Any]
     if req.get("Permanent"):
         _reset_to(ctx, user, req["Password"], "admin_set_password")
     else:
-        passwords.set_password(user, req["Password"], ctx.sealer)
+        passwords.set_password_first(ctx, user, req["Password"])
         user.status = users.FORCE_CHANGE_PASSWORD
         user.temp_password_expires_at = ctx.now + policy["TemporaryPasswordValidityDays"] * 86400
         users.touch(ctx, user)

@@ -21,7 +21,7 @@ from userpool.server import (
     users,
 )
 from userpool.server.context import Context
-from userpool.server.db import User, UserAttribute, UserPool
+from userpool.server.db import User, UserAttribute, UserPool, WriteNeeded
 from userpool.server.ops.paging import page
 
 
@@ -50,8 +50,17 @@ def _invite(ctx: Context, pool: UserPool, user: User, password: str, mediums: li
         codes.send(ctx, pool, user, kind, "email", password, invite=True)
 
 
+def _temporary_password(ctx: Context, pool: UserPool, req: dict[str, Any], policy: dict[str, Any]) -> str:
+    """The request's TemporaryPassword, else one made for it: the same in every attempt of the
+    request (``Context.carry``), so that a hash made in its read attempt is the one stored."""
+    given: str | None = req.get("TemporaryPassword")
+    return given or ctx.carry.setdefault(("temporary_password", pool.id, req["Username"]), passwords.temporary_password(policy))
+
+
 def admin_create_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
+    if ctx.read_only and triggers.target(pool, "PreSignUp") is not None:
+        raise WriteNeeded  # the trigger calls out: never in an attempt that runs again
     policy = passwords.policy_of(pool.config)
     temp = req.get("TemporaryPassword")
     if temp is not None:
@@ -60,8 +69,8 @@ def admin_create_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
         user = users.require_user(ctx.db, pool, req["Username"])
         if user.status != users.FORCE_CHANGE_PASSWORD:
             raise errors.UnsupportedUserState("Resend not possible. User status must be FORCE_CHANGE_PASSWORD.")
-        temp = temp or passwords.temporary_password(policy)
-        passwords.set_password(user, temp, ctx.sealer)
+        temp = _temporary_password(ctx, pool, req, policy)
+        passwords.set_password_first(ctx, user, temp)
         user.temp_password_expires_at = ctx.now + policy["TemporaryPasswordValidityDays"] * 86400
         users.touch(ctx, user)
         _invite(ctx, pool, user, temp, req.get("DesiredDeliveryMediums") or [], "ADMIN_CREATE_USER")
@@ -71,8 +80,8 @@ def admin_create_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     users.check_required(pool, user)
     users.check_alias_unique(ctx, pool, user, force=bool(req.get("ForceAliasCreation")))
     triggers.pre_sign_up(ctx, pool, None, user, req, "PreSignUp_AdminCreateUser")
-    temp = temp or passwords.temporary_password(policy)
-    passwords.set_password(user, temp, ctx.sealer)
+    temp = _temporary_password(ctx, pool, req, policy)
+    passwords.set_password_first(ctx, user, temp)
     user.temp_password_expires_at = ctx.now + policy["TemporaryPasswordValidityDays"] * 86400
     ctx.db.add(user)
     try:
