@@ -116,6 +116,17 @@ def _drop_connections(database_url: str) -> int:
                                 " WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall())
 
 
+def _signed_in_pat(server: RunningServer) -> tuple[dict[str, Any], Any, Any, dict[str, Any]]:
+    """A pool, the admin and public clients, and the tokens of its user ``pat``, signed in."""
+    pool = create_pool(server)
+    admin, public = server.admin, _public(server.url)
+    admin.admin_create_user(UserPoolId=pool["pool_id"], Username="pat", MessageAction="SUPPRESS")
+    admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username="pat", Password="Passw0rd!", Permanent=True)
+    tokens = public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                  AuthParameters={"USERNAME": "pat", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    return pool, admin, public, tokens
+
+
 def test_connections_dropped_by_the_database_cost_no_request(pg_server, pg_database):
     """Pooled connections PostgreSQL has closed (a restart, an idle timeout, an operator): the
     next reads and writes are answered as always, whether the connections sat idle long enough
@@ -123,12 +134,7 @@ def test_connections_dropped_by_the_database_cost_no_request(pg_server, pg_datab
     connection: it was refused before its commit)."""
     import time
 
-    pool = create_pool(pg_server)
-    admin, public = pg_server.admin, _public(pg_server.url)
-    admin.admin_create_user(UserPoolId=pool["pool_id"], Username="pat", MessageAction="SUPPRESS")
-    admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username="pat", Password="Passw0rd!", Permanent=True)
-    tokens = public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": "pat", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    pool, admin, public, tokens = _signed_in_pat(pg_server)
     for round_, pause in enumerate((0.0, 1.5, 0.0)):
         assert _drop_connections(pg_database) > 0
         time.sleep(pause)
@@ -148,12 +154,7 @@ def test_connections_dropped_while_in_use_cost_no_request(pg_server, pg_database
     that PostgreSQL closes: the unit whose statement finds its connection dead runs again on a
     new one, and the other dead ones are replaced, whether on the event loop (GetUser, a refresh
     that writes nothing) or on a thread (a write)."""
-    pool = create_pool(pg_server)
-    admin, public = pg_server.admin, _public(pg_server.url)
-    admin.admin_create_user(UserPoolId=pool["pool_id"], Username="pat", MessageAction="SUPPRESS")
-    admin.admin_set_user_password(UserPoolId=pool["pool_id"], Username="pat", Password="Passw0rd!", Permanent=True)
-    tokens = public.initiate_auth(ClientId=pool["client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                                  AuthParameters={"USERNAME": "pat", "PASSWORD": "Passw0rd!"})["AuthenticationResult"]
+    pool, admin, public, tokens = _signed_in_pat(pg_server)
     for round_ in range(3):
         for _ in range(10):  # every connection in use a moment ago
             public.get_user(AccessToken=tokens["AccessToken"])
