@@ -186,6 +186,12 @@ def test_read_units_refuse_writes_and_refreshes_read_first(tmp_path, pg_database
     with pytest.raises(DBAPIError) as refused, state.database.read() as db:
         db.execute(text("UPDATE user_pools SET name = name"))
     assert write_refused(refused.value)
+    from userpool.server.db import UserPool
+
+    execute(state, HANDLERS["CreateUserPool"], {"PoolName": "before"}, "127.0.0.1", REGION, signed=True)
+    with pytest.raises(DBAPIError) as dropped, state.database.read() as db:  # an object changed, not flushed: refused at the end
+        db.query(UserPool).filter_by(name="before").one().name = "after"
+    assert write_refused(dropped.value)
 
     def call(name: str, req: dict[str, Any], **kw: Any) -> dict[str, Any]:
         return execute(state, HANDLERS[name], req, "127.0.0.1", REGION, signed=True, **kw)

@@ -772,9 +772,11 @@ class Database:
                 yield session
             return
         # PostgreSQL: no begin and commit to wrap around the statements (autocommit); the
-        # ORM's for them cost as much client CPU as a one-row read's statement
+        # ORM's for them cost as much client CPU as a one-row read's statement. The flush is
+        # the commit's: a change made in a read is refused (write_refused), never dropped.
         with (self._loop_reads.session() if self._loop_reads is not None and in_greenlet() else self._reads()) as session:
             yield session
+            session.flush()
 
     async def on_loop(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """Run ``fn``, a read unit that never waits for a lock, on the event loop itself: on
