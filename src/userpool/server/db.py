@@ -567,8 +567,11 @@ _POSTGRES_READS: dict[str, Any] = {
 
 
 def _postgres_engine(url: str, *, read_only: bool) -> Engine:
-    """``read_only``: on :data:`_POSTGRES_READS`'s connections."""
-    engine = create_engine(_postgres_url(url), **(_POSTGRES_READS if read_only else {"pool_size": 10, "max_overflow": 5}))
+    """``read_only``: on :data:`_POSTGRES_READS`'s connections, at most 5: the reads left to
+    threads (pages, JWKS, the console), the wire API's being on the loop's own (:class:`_LoopReads`):
+    a worker holds 35 connections at most (15 writing, 15 on the loop, 5 on threads)."""
+    settings = {**_POSTGRES_READS, "pool_size": 2, "max_overflow": 3} if read_only else {"pool_size": 10, "max_overflow": 5}
+    engine = create_engine(_postgres_url(url), **settings)
     _ping_when_idle(engine)
     return engine
 
