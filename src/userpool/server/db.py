@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -51,6 +51,9 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 try:  # POSIX: processes queue for SQLite's write lock on flock (WriterLock)
     import fcntl
@@ -587,17 +590,17 @@ class _LoopReads:
 
     A unit's session is bound to a connection the loop keeps between units, as SQLite's threads
     keep theirs (:class:`_ThreadConnections`): checking a connection out of the pool and back
-    costs as much CPU as the statement's own client work (GetUser 0.33 -> 0.29 ms). One kept longer than ``_PING_AFTER``
-    goes back to the pool, whose checkout pings it (:func:`_ping_when_idle`); when the database
-    drops one (its unit fails and runs again, ``app.execute``), every kept one goes back too, for
-    the pool to replace. asyncio connections belong to the loop that opened them: a loop other
+    costs as much CPU as the statement's own client work (GetUser 0.33 -> 0.29 ms). One kept
+    longer than ``_PING_AFTER`` goes back to the pool, whose checkout pings it
+    (:func:`_ping_when_idle`); when the database drops one (its unit fails and runs again,
+    ``app.execute``), every kept one goes back too, for the pool to replace. asyncio connections belong to the loop that opened them: a loop other
     than the last one (each TestClient runs its own) gets an engine of its own; ``close`` (the
     app's shutdown) closes the engine's connections on their loop."""
 
     def __init__(self, url: str) -> None:
         self._url = _postgres_url(url)
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._engine: Any = None
+        self._engine: AsyncEngine | None = None
         self._kept: list[tuple[Connection, float]] = []
 
     @contextlib.contextmanager
@@ -629,8 +632,7 @@ class _LoopReads:
             if now - since < _PING_AFTER and not (conn.invalidated or conn.closed):
                 return conn
             conn.close()  # back to the pool: its checkout pings it or replaces it
-        connect: Callable[[], Connection] = self._engine.sync_engine.connect
-        return connect()
+        return self._engine.sync_engine.connect()
 
     def _put_back(self, conn: Connection) -> None:
         if conn.invalidated:  # dropped by the database (or cancelled): the kept ones may be gone too

@@ -48,7 +48,7 @@ import httpx
 from userpool._loopback import is_loopback_http_url
 from userpool.server import errors
 from userpool.server.context import Context
-from userpool.server.db import AppClient, User, UserPool
+from userpool.server.db import AppClient, User, UserPool, WriteNeeded
 from userpool.server.delivery import SIGNATURE_HEADER, Message, signature
 
 log = logging.getLogger("userpool.triggers")
@@ -93,6 +93,14 @@ def target(pool: UserPool, trigger: str) -> str | None:
     if isinstance(value, dict):
         value = value.get("LambdaArn")
     return value or None
+
+
+def never_in_a_read(ctx: Context, pool: UserPool, trigger: str) -> None:
+    """In a read attempt (``app.execute``'s ``write_on_demand``), a pool with ``trigger`` set
+    runs the unit as a transaction from the start (``db.WriteNeeded``): the trigger calls out,
+    and an attempt that runs again would call it twice."""
+    if ctx.read_only and target(pool, trigger) is not None:
+        raise WriteNeeded
 
 
 def is_local_handler(value: str) -> bool:

@@ -19,7 +19,7 @@ from userpool.server import (
     users,
 )
 from userpool.server.context import Context
-from userpool.server.db import AppClient, AuthSession, User, UserPool, WriteNeeded
+from userpool.server.db import AppClient, AuthSession, User, UserPool
 from userpool.server.signin import names
 from userpool.server.signin.first_factors import allowed_factors
 
@@ -43,8 +43,7 @@ def simulated_delivery(ctx: Context, pool: UserPool, username: str) -> dict[str,
 
 def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     client, pool = resolve.public_client(ctx, req["ClientId"])
-    if ctx.read_only and triggers.target(pool, "PreSignUp") is not None:
-        raise WriteNeeded  # the trigger calls out: never in an attempt that runs again
+    triggers.never_in_a_read(ctx, pool, "PreSignUp")
     pools.check_secret_hash(ctx, client, req.get("SecretHash"), req["Username"])
     if (pool.config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
         raise errors.NotAuthorized("SignUp is not permitted for this user pool")
@@ -67,10 +66,8 @@ def sign_up(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     for attr, flag in (("email", "autoVerifyEmail"), ("phone_number", "autoVerifyPhone")):
         if response.get(flag) and user.attr(attr):
             users.put_attribute(user, users.VERIFIED_FLAG[attr], "true")
-    if password is not None:
-        passwords.set_password(user, password, ctx.sealer, ctx.carry)
-    if ctx.read_only:  # hashed outside the writer lock (app.Api._checks_first); the user is created in a transaction
-        raise WriteNeeded
+    if password is not None:  # hashed outside the writer lock (app.Api._checks_first, only with a password)
+        passwords.set_password_first(ctx, user, password)
     ctx.db.add(user)
     try:
         ctx.db.flush()

@@ -21,7 +21,7 @@ from userpool.server import (
     users,
 )
 from userpool.server.context import Context
-from userpool.server.db import User, UserAttribute, UserPool, WriteNeeded
+from userpool.server.db import User, UserAttribute, UserPool
 from userpool.server.ops.paging import page
 
 
@@ -59,8 +59,7 @@ def _temporary_password(ctx: Context, pool: UserPool, req: dict[str, Any], polic
 
 def admin_create_user(ctx: Context, req: dict[str, Any]) -> dict[str, Any]:
     pool = pools.get_pool(ctx.db, req["UserPoolId"])
-    if ctx.read_only and triggers.target(pool, "PreSignUp") is not None:
-        raise WriteNeeded  # the trigger calls out: never in an attempt that runs again
+    triggers.never_in_a_read(ctx, pool, "PreSignUp")
     policy = passwords.policy_of(pool.config)
     temp = req.get("TemporaryPassword")
     if temp is not None:

@@ -29,8 +29,7 @@ def sign_in(
     caller.require_flow(client, allow)
     if not password:
         raise errors.InvalidParameter("Missing required parameter PASSWORD")
-    if ctx.read_only and triggers.target(pool, "UserMigration") is not None:
-        raise WriteNeeded  # a migration calls out and writes: never in an attempt that runs again
+    triggers.never_in_a_read(ctx, pool, "UserMigration")
     user = user_migration.on_sign_in(ctx, pool, client, username, password) or pipeline.find_user(ctx, pool, client, username)
     caller.check_secret_hash(ctx, client, secret_hash, username, *([user.username] if user else []))
     pipeline.check_not_locked(ctx, pool, user, username)
