@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.verify.conftest import KeyPair, LocalIssuer, RealTokens, assemble, b64url
 from userpool.verify import (
@@ -227,6 +227,34 @@ def test_key_type_must_fit_the_algorithm(local: LocalIssuer, keys: dict[str, Key
     rs512 = assemble({"kid": "kid-k1", "alg": "RS512"}, claims, keys["k1"])
     with pytest.raises(JwtInvalidSignatureAlgorithmError, match="may only verify RS256"):
         local.verifier().verify(rs512)
+
+
+def test_the_signature_must_hash_with_the_alg_the_header_names(local: LocalIssuer, keys: dict[str, KeyPair]) -> None:
+    """RS256, RS384 and RS512 with a key published without "alg": each signature verifies under
+    its own alg only, whatever the DigestInfo inside it says; a signature over other bytes, or one
+    of another key, fails whatever the hash."""
+    jwk = {k: v for k, v in keys["k1"].public_jwk().items() if k != "alg"}
+    verifier = local.verifier(jwks_cache=JwksCache())
+    verifier.cache_jwks({"keys": [jwk]})
+    private = keys["k1"].private
+    claims = json.dumps(local.claims(), separators=(",", ":"))
+    hashes_by_alg = {"RS256": hashes.SHA256(), "RS384": hashes.SHA384(), "RS512": hashes.SHA512()}
+
+    def token(alg: str, signed_with: hashes.HashAlgorithm, key: Any = private, over: bytes | None = None) -> str:
+        signing_input = f"{b64url(json.dumps({'kid': 'kid-k1', 'alg': alg}))}.{b64url(claims)}"
+        signature = key.sign(over or signing_input.encode(), padding.PKCS1v15(), signed_with)
+        return f"{signing_input}.{b64url(signature)}"
+
+    for alg, right in hashes_by_alg.items():
+        assert verifier.verify(token(alg, right))["iss"] == local.issuer
+        for other in hashes_by_alg.values():
+            if other.name != right.name:
+                with pytest.raises(JwtInvalidSignatureError):
+                    verifier.verify(token(alg, other))
+        with pytest.raises(JwtInvalidSignatureError):
+            verifier.verify(token(alg, right, over=b"other bytes"))
+        with pytest.raises(JwtInvalidSignatureError):
+            verifier.verify(token(alg, right, key=keys["rogue"].private))
 
 
 def test_every_refusal_is_a_jwt_verification_error(verifier: Any, real: RealTokens) -> None:

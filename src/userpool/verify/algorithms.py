@@ -6,12 +6,15 @@ an HMAC secret", the classic algorithm-confusion forgery; and ``none`` means uns
 Both are refused by name, in any letter case, with a message that says why.
 
 Signatures are checked with ``cryptography`` directly, with padding and hash objects
-built once: PyJWT's algorithm objects do the same calls with more indirection.
+built once: PyJWT's algorithm objects do the same calls with more indirection. Each
+check raises :class:`JwtInvalidSignatureError` itself, so the verifier calls it bare.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
+from hmac import compare_digest
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -56,14 +59,23 @@ def check_alg(alg: str) -> None:
     )
 
 
-def _rsa(key: Any, hash_algorithm: hashes.HashAlgorithm) -> Verify:
-    verify = key.verify
+def _rsa(key: Any, bits: str) -> Verify:
+    recover = key.recover_data_from_signature
+    hash_algorithm, digest = _HASHES[bits], getattr(hashlib, f"sha{bits}")
 
-    # A closure passing everything positionally: a partial with padding= and algorithm= keywords
-    # saves the frame but builds a keyword dict per call, which cryptography then parses by
-    # name (0.4 µs a call against the closure's 0.17).
+    # RSA_verify's own two steps, as OpenSSL takes them: recover the signed digest (OpenSSL
+    # checks the PKCS#1 v1.5 padding and that the DigestInfo names this very hash, else
+    # InvalidSignature), then compare it with the digest of the data. hashlib hashes with a
+    # ready context where cryptography's verify() sets one up per call: 0.4 µs less per token,
+    # 2% of a fresh token's verification. Neither digest is secret; the comparison is
+    # constant-time all the same.
     def check(signature: bytes, data: bytes) -> None:
-        verify(signature, data, _PKCS1, hash_algorithm)
+        try:
+            if compare_digest(recover(signature, _PKCS1, hash_algorithm), digest(data).digest()):
+                return
+        except InvalidSignature:
+            pass
+        raise invalid_signature()
 
     return check
 
@@ -75,20 +87,33 @@ def _ecdsa(key: Any, alg: str) -> Verify:
     def check(signature: bytes, data: bytes) -> None:
         # JWS carries r ‖ s as fixed-size big-endian integers; cryptography wants DER.
         if len(signature) != 2 * size:
-            raise InvalidSignature
+            raise invalid_signature()
         r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-        key.verify(encode_dss_signature(r, s), data, scheme)
+        try:
+            key.verify(encode_dss_signature(r, s), data, scheme)
+        except InvalidSignature:
+            raise invalid_signature() from None
+
+    return check
+
+
+def _eddsa(key: Any) -> Verify:
+    def check(signature: bytes, data: bytes) -> None:
+        try:
+            key.verify(signature, data)
+        except InvalidSignature:
+            raise invalid_signature() from None
 
     return check
 
 
 def signature_checker(alg: str, key: Any) -> Verify:
-    """A function ``(signature, signing_input)`` that raises ``InvalidSignature`` unless the
+    """A function ``(signature, signing_input)`` that raises :class:`JwtInvalidSignatureError` unless the
     signature is valid for ``alg`` with ``key``; built once per key and algorithm."""
     if alg in RSA_ALGS:
-        return _rsa(key, _HASHES[alg[2:]])
+        return _rsa(key, alg[2:])
     if alg == "EdDSA":
-        return key.verify  # type: ignore[no-any-return]
+        return _eddsa(key)
     return _ecdsa(key, alg)
 
 

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
-from userpool.verify.algorithms import EC_ALGS, RSA_ALGS, Verify, invalid_signature, signature_checker
+from userpool.verify.algorithms import EC_ALGS, RSA_ALGS, Verify, signature_checker
 from userpool.verify.errors import JwtInvalidSignatureAlgorithmError, JwtParseError
 from userpool.verify.parse import b64url_decode
 
@@ -49,19 +48,21 @@ class Jwk:
     key: Any
     checkers: Mapping[str, Verify] = field(repr=False, default_factory=dict)
 
-    def verify(self, alg: str, signature: bytes, signing_input: bytes) -> None:
-        """Check a signature, refusing an ``alg`` that does not fit this key (e.g. ES256 with
-        an RSA key: the key's type, not the token, decides what the key may verify)."""
+    def checker(self, alg: str) -> Verify:
+        """The signature check for ``alg``, refusing an ``alg`` that does not fit this key (e.g.
+        ES256 with an RSA key: the key's type, not the token, decides what the key may verify).
+        The check raises :class:`JwtInvalidSignatureError` for a bad signature."""
         checker = self.checkers.get(alg)
         if checker is None:
             raise JwtInvalidSignatureAlgorithmError(
                 f"JWT alg {alg!r} does not fit the key {self.kid!r} ({self.kty}), "
                 f"which may only verify {', '.join(sorted(self.algs))}"
             )
-        try:
-            checker(signature, signing_input)
-        except InvalidSignature:
-            raise invalid_signature() from None
+        return checker
+
+    def verify(self, alg: str, signature: bytes, signing_input: bytes) -> None:
+        """Check a signature with this key for ``alg`` (see :meth:`checker`)."""
+        self.checker(alg)(signature, signing_input)
 
 
 def _member(jwk: Mapping[str, Any], name: str) -> bytes:
