@@ -199,6 +199,34 @@ def test_read_attributes_limit_id_token_and_get_user(server, make_user):
     assert names == {"sub", "email", "email_verified"}
 
 
+def test_get_user_sees_a_changed_client_and_mfa_setting_at_once(server, make_user):
+    # GetUser decodes a client's configuration and a user's MFA settings once per distinct text:
+    # a change is a new text, seen at the next call; another user with the old text keeps it.
+    pool = create_pool(server, client_args={"ReadAttributes": ["email"]})
+    server.admin.set_user_pool_mfa_config(UserPoolId=pool["pool_id"], MfaConfiguration="OPTIONAL",
+                                          EmailMfaConfiguration={"Message": "Code {####}", "Subject": "Code"})
+    first, second = make_user(pool, attributes={"given_name": "Ada"}), make_user(pool)
+    access = tokens_for(server, pool, first)["AccessToken"]
+    other = tokens_for(server, pool, second)["AccessToken"]
+
+    def get_user(token):
+        return server.public.get_user(AccessToken=token)
+
+    assert {a["Name"] for a in get_user(access)["UserAttributes"]} == {"sub", "email"}
+    assert "UserMFASettingList" not in get_user(access) and "UserMFASettingList" not in get_user(other)
+    server.admin.update_user_pool_client(UserPoolId=pool["pool_id"], ClientId=pool["client_id"],
+                                         ReadAttributes=["email", "given_name"])
+    assert {a["Name"] for a in get_user(access)["UserAttributes"]} == {"sub", "email", "given_name"}
+    server.admin.admin_set_user_mfa_preference(UserPoolId=pool["pool_id"], Username=first,
+                                               EmailMfaSettings={"Enabled": True, "PreferredMfa": True})
+    seen = get_user(access)
+    assert seen["UserMFASettingList"] == ["EMAIL_OTP"] and seen["PreferredMfaSetting"] == "EMAIL_OTP"
+    assert "UserMFASettingList" not in get_user(other)
+    server.admin.admin_set_user_mfa_preference(UserPoolId=pool["pool_id"], Username=first,
+                                               EmailMfaSettings={"Enabled": False, "PreferredMfa": False})
+    assert "UserMFASettingList" not in get_user(access)
+
+
 def test_write_attributes_limit_public_updates(server, make_user):
     pool = create_pool(server, client_args={"WriteAttributes": ["given_name"]})
     username = make_user(pool)

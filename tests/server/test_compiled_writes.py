@@ -1,5 +1,6 @@
 """The sign-in's hot writes on the DB-API cursor (db.CompiledInsert, challenge_sessions' one-statement
-take): the rows the ORM would have written, errors as SQLAlchemy raises them, single use kept."""
+take): the rows the ORM would have written, errors as SQLAlchemy raises them, single use kept;
+and the JSON texts GetUser's compiled read decodes once (db.DecodedJson)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from tests.server.helpers import run_op
 from userpool.server import challenge_sessions, errors, messages, tokens
 from userpool.server.context import Context, ServerState
-from userpool.server.db import AppClient, AuthSession, Code, CompiledInsert, RefreshToken, TokenFamily, User
+from userpool.server.db import (
+    AppClient,
+    AuthSession,
+    Code,
+    CompiledInsert,
+    DecodedJson,
+    RefreshToken,
+    TokenFamily,
+    User,
+)
 
 _SESSIONS = CompiledInsert(AuthSession)
 
@@ -153,3 +163,16 @@ def test_a_session_read_then_taken_then_kept_in_one_unit(local_state: ServerStat
         challenge_sessions.keep(ctx, pending, {"n": 2})
         assert challenge_sessions.find(ctx, handle) is not None
     assert _take(local_state, handle, pool_and_client[1]).state == {"n": 2}
+
+
+def test_decoded_json_is_decoded_once_per_text_and_a_new_text_is_read_anew() -> None:
+    # GetUser's JSON columns (db.DecodedJson): the same text gives the same shared value; a
+    # changed text (a changed row) is decoded again, never answered from the old one.
+    decoded = DecodedJson(size=2)
+    first = decoded('{"Enabled": ["SMS_MFA"]}')
+    assert first == {"Enabled": ["SMS_MFA"]} and decoded('{"Enabled": ["SMS_MFA"]}') is first
+    assert decoded('{"Enabled": []}') == {"Enabled": []}
+    assert decoded(None) is None and decoded("null") is None
+    decoded('{"a": 1}'), decoded('{"b": 2}')  # the first text falls out of the two kept
+    again = decoded('{"Enabled": ["SMS_MFA"]}')
+    assert again == first and again is not first

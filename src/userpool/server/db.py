@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    cast,
     create_engine,
     event,
     insert,
@@ -51,6 +52,8 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.util.concurrency import greenlet_spawn, in_greenlet
+
+from userpool.server.memo import Recent
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -947,6 +950,31 @@ def _run(
 def json_value(value: Any) -> Any:
     """A JSON column's value as the JSON type gives it: SQLite hands back text, psycopg a value."""
     return json.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def json_as_text(column: Any, label: str | None = None) -> Any:
+    """A JSON column read as its text on both databases (PostgreSQL casts it; psycopg would
+    decode it at every read), for :class:`DecodedJson` or a comparison of the raw row."""
+    return cast(column, Text).label(label or column.key) if isinstance(column.type, JSON) else column
+
+
+class DecodedJson:
+    """JSON texts decoded once per distinct text, the value shared by every read of that text:
+    read it, never change it. Few texts recur on a hot read (an app client's configuration, the
+    handful of users' MFA settings), and a text is its own key, so nothing can be stale."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._values: Recent[str, Any] = Recent(size)
+
+    def __call__(self, text: str | None) -> Any:
+        if text is None:
+            return None
+        value = self._values.get(text)
+        if value is None:  # not seen (or JSON null, cheap to read again)
+            value = json.loads(text)
+            if value is not None:
+                self._values.put(text, value)
+        return value
 
 
 def columns_of(model: Any) -> tuple[str, ...]:

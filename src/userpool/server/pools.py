@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, Text, bindparam, cast, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from userpool import srp
 from userpool.server import errors, keys, messages
 from userpool.server.context import Context
-from userpool.server.db import AppClient, CompiledRead, UserPool, columns_of, detached, json_value
+from userpool.server.db import (
+    AppClient,
+    CompiledRead,
+    UserPool,
+    columns_of,
+    detached,
+    json_as_text,
+    json_value,
+)
 from userpool.server.memo import Recent
 from userpool.server.sealing import random_alnum, same
 
@@ -76,14 +84,10 @@ def get_client(db: Session, client_id: str, pool_id: str | None = None) -> AppCl
 # keys.note_active_kid), compared with the rest: a rotation is seen at once, as any change.
 # The configurations come as their JSON text on both databases (psycopg would decode the pool's
 # at every read: ~25 µs of CPU), decoded only when the rows changed.
-def _raw(column: Any) -> Any:
-    return cast(column, Text).label(column.key) if isinstance(column.type, JSON) else column
-
-
 _CLIENT_AND_POOL = CompiledRead(
     select(
-        *map(_raw, AppClient.__table__.c),
-        *map(_raw, UserPool.__table__.c),
+        *map(json_as_text, AppClient.__table__.c),
+        *map(json_as_text, UserPool.__table__.c),
         keys.active_kid_query(UserPool.id).correlate(UserPool).scalar_subquery().label("active_kid"),
     )
     .outerjoin(UserPool, UserPool.id == AppClient.pool_id)

@@ -30,6 +30,7 @@ from userpool.server.db import (
     AppClient,
     CompiledInsert,
     CompiledRead,
+    DecodedJson,
     Group,
     RefreshToken,
     TokenFamily,
@@ -40,7 +41,7 @@ from userpool.server.db import (
     WriteNeeded,
     attached,
     columns_of,
-    json_value,
+    json_as_text,
 )
 from userpool.server.memo import Recent
 from userpool.server.sealing import hash_secret, random_token, random_uuid
@@ -453,11 +454,12 @@ def decode_access_token(ctx: Context, token: str, *, user_api: bool = True) -> d
 # The hottest reads, built once: building a statement (operator overloading, coercions) costs
 # more CPU than SQLite takes to run it; values are bound per call.
 # GetUser's one statement: a row per attribute of the user (one with no attribute when it has
-# none); the JSON columns are decoded once, from the first row (access_principal).
+# none); the JSON columns come as text, decoded from the first row (access_principal) once per
+# distinct text: psycopg decoded the client's configuration and the MFA settings at every call.
 _PRINCIPAL = CompiledRead(
     select(
-        TokenFamily.revoked_at, User.id, User.username, User.sub, User.enabled, User.mfa,
-        AppClient.id.label("client_found"), AppClient.config.label("client_config"),
+        TokenFamily.revoked_at, User.id, User.username, User.sub, User.enabled, json_as_text(User.mfa),
+        AppClient.id.label("client_found"), json_as_text(AppClient.config, "client_config"),
         UserAttribute.name.label("attribute_name"), UserAttribute.value.label("attribute_value"),
     )
     .select_from(TokenFamily)
@@ -467,6 +469,7 @@ _PRINCIPAL = CompiledRead(
     .where(TokenFamily.origin_jti == bindparam("origin_jti")),
 )
 _MFA, _CLIENT_CONFIG, _ATTRIBUTE = 5, 7, 8
+_decoded = DecodedJson()
 _FAMILY_AND_USER = (
     select(TokenFamily, User)
     .outerjoin(User, User.id == TokenFamily.user_id)
@@ -490,7 +493,8 @@ _REFRESH_COLUMNS, _FAMILY_COLUMNS, _USER_COLUMNS = columns_of(RefreshToken), col
 
 class Principal(NamedTuple):
     """GetUser's row: the token's family state, its user, and the token's app client (typed as
-    :func:`access_principal` returns it, after its checks; the client may be gone)."""
+    :func:`access_principal` returns it, after its checks; the client may be gone). ``mfa`` and
+    ``client_config`` are shared with every request that read the same text: read only."""
 
     revoked_at: float | None
     id: int
@@ -530,7 +534,7 @@ def access_principal(ctx: Context, token: str) -> tuple[Principal, dict[str, Any
     found = None
     if rows:
         first = list(rows[0][:_ATTRIBUTE])
-        first[_MFA], first[_CLIENT_CONFIG] = json_value(first[_MFA]), json_value(first[_CLIENT_CONFIG])
+        first[_MFA], first[_CLIENT_CONFIG] = _decoded(first[_MFA]), _decoded(first[_CLIENT_CONFIG])
         found = Principal(*first)
     if found is None or found.revoked_at is not None:
         raise errors.NotAuthorized("Access Token has been revoked")
