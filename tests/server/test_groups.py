@@ -3,6 +3,9 @@ AdminListGroupsForUser, and the ``cognito:groups`` claim ordered by precedence."
 
 from __future__ import annotations
 
+import pytest
+
+from tests.conftest import create_pool
 from tests.server.helpers import UNKNOWN_POOL, claims, ok, rejected, tokens_for, unique
 
 ROLE = "arn:aws:iam::123456789012:role/{}"
@@ -128,6 +131,35 @@ def test_membership_changes_show_in_the_next_tokens(server, pool, make_user):
     ok(server, "AdminAddUserToGroup", group(pool, "staff", Username=username))
     refreshed = server.public.get_tokens_from_refresh_token(ClientId=pool["client_id"], RefreshToken=first["RefreshToken"])
     assert claims(refreshed["AuthenticationResult"]["AccessToken"])["cognito:groups"] == ["staff"]
+
+
+@pytest.mark.parametrize("rotation", [False, True], ids=["read", "rotating"])
+def test_a_refresh_issues_the_groups_roles_and_attributes_of_now(server, make_user, rotation):
+    # A plain refresh reads the token, the user's groups and attributes in one statement; a
+    # rotating one (a transaction, the token's row locked) reads them apart: the same claims.
+    extra = {"RefreshTokenRotation": {"Feature": "ENABLED", "RetryGracePeriodSeconds": 0}} if rotation else {}
+    pool = create_pool(server, client_args=extra)
+    other = make_user(pool, attributes={"given_name": "Other"}, groups=["elsewhere"])
+    username = make_user(pool, attributes={"given_name": "Ada"})
+    first = tokens_for(server, pool, username)
+    ok(server, "CreateGroup", group(pool, "low", Precedence=9, RoleArn=ROLE.format("low")))
+    ok(server, "CreateGroup", group(pool, "high", Precedence=1, RoleArn=ROLE.format("high")))
+    for name in ("low", "high"):
+        ok(server, "AdminAddUserToGroup", group(pool, name, Username=username))
+    ok(server, "AdminUpdateUserAttributes", {"UserPoolId": pool["pool_id"], "Username": username,
+                                             "UserAttributes": [{"Name": "family_name", "Value": "Lovelace"}]})
+    ok(server, "AdminDeleteUserAttributes", {"UserPoolId": pool["pool_id"], "Username": username,
+                                             "UserAttributeNames": ["given_name"]})
+    refreshed = server.public.get_tokens_from_refresh_token(ClientId=pool["client_id"], RefreshToken=first["RefreshToken"])
+    result = refreshed["AuthenticationResult"]
+    assert ("RefreshToken" in result) is rotation
+    access, id_token = claims(result["AccessToken"]), claims(result["IdToken"])
+    assert access["cognito:groups"] == id_token["cognito:groups"] == ["high", "low"]
+    assert id_token["cognito:roles"] == [ROLE.format("high"), ROLE.format("low")]
+    assert id_token["cognito:preferred_role"] == ROLE.format("high")
+    assert id_token["family_name"] == "Lovelace" and "given_name" not in id_token
+    assert id_token["email"] == f"{username}@example.com" and id_token["cognito:username"] == username
+    assert claims(tokens_for(server, pool, other)["IdToken"])["cognito:groups"] == ["elsewhere"]
 
 
 def test_deleting_a_group_removes_its_memberships(server, pool, make_user):

@@ -46,6 +46,9 @@ class Context:
     # name and password), so that a re-run that reads the same rows reuses them and one that
     # reads others computes afresh.
     carry: dict[Any, Any] = field(default_factory=dict)
+    # A user's groups and attributes as this unit read them with a refresh token (by user id:
+    # tokens.find_refresh_token, in a read unit), for the claims of the tokens it issues
+    claim_sources: dict[int, tuple[list[Any], dict[str, str]]] = field(default_factory=dict)
 
     @property
     def config(self) -> ServerConfig:

@@ -184,6 +184,8 @@ def user_groups(db: Session, user: User) -> list[GroupClaim]:
 def groups_and_attributes(ctx: Context, user: User) -> tuple[list[GroupClaim], dict[str, str]]:
     """:func:`user_groups` and the user's attributes (name to value); in one read when the
     attributes are not loaded yet (a refresh never needs their ORM objects)."""
+    if user.id in ctx.claim_sources:
+        return ctx.claim_sources[user.id]
     if "attributes" not in inspect(user).unloaded:
         return user_groups(ctx.db, user), user.attr_map()
     groups: list[GroupClaim] = []
@@ -480,15 +482,35 @@ _FAMILY_AND_USER = (
 # In a transaction the refresh token's row is locked (PostgreSQL), so that two rotations of one
 # token are serialized; a read unit (which writes nothing, and raises WriteNeeded before it
 # would) takes no lock, which a read-only connection would refuse.
-_REFRESH_SELECT = (
-    select(*RefreshToken.__table__.c, *TokenFamily.__table__.c, *User.__table__.c)
-    .outerjoin(TokenFamily, TokenFamily.origin_jti == RefreshToken.origin_jti)
-    .outerjoin(User, User.id == TokenFamily.user_id)
-    .where(RefreshToken.token_hash == bindparam("token_hash"))
-)
-_REFRESH = CompiledRead(_REFRESH_SELECT.with_for_update(of=RefreshToken), typed=True)
-_REFRESH_READ = CompiledRead(_REFRESH_SELECT, typed=True)
+_TOKEN_ROW = (*RefreshToken.__table__.c, *TokenFamily.__table__.c, *User.__table__.c)
 _REFRESH_COLUMNS, _FAMILY_COLUMNS, _USER_COLUMNS = columns_of(RefreshToken), columns_of(TokenFamily), columns_of(User)
+
+
+def _with_token(*columns: Any) -> Any:
+    return (
+        select(*columns).select_from(RefreshToken)
+        .outerjoin(TokenFamily, TokenFamily.origin_jti == RefreshToken.origin_jti)
+        .outerjoin(User, User.id == TokenFamily.user_id)
+        .where(RefreshToken.token_hash == bindparam("token_hash"))
+    )
+
+
+_REFRESH = CompiledRead(_with_token(*_TOKEN_ROW).with_for_update(of=RefreshToken), typed=True)
+# A read unit reads the user's groups and attributes, for the claims, in the same statement (a
+# round trip and ~90 µs of psycopg's CPU fewer on PostgreSQL): the token's row (kind 0), a row
+# per group (1: name, role, precedence) and per attribute (2: name, value), the user found from
+# the token again. PostgreSQL allows no FOR UPDATE in a UNION: a transaction reads them apart
+# (_REFRESH, then groups_and_attributes).
+_TOKEN_USER = _with_token(TokenFamily.user_id).scalar_subquery()
+_NO_TOKEN = [null()] * len(_TOKEN_ROW)
+_REFRESH_READ = CompiledRead(union_all(
+    _with_token(literal_column("0"), *_TOKEN_ROW, null(), null(), null()),
+    select(literal_column("1"), *_NO_TOKEN, Group.name, Group.role_arn, Group.precedence)
+    .join(UserGroup, (UserGroup.pool_id == Group.pool_id) & (UserGroup.group_name == Group.name))
+    .where(UserGroup.user_id == _TOKEN_USER),
+    select(literal_column("2"), *_NO_TOKEN, UserAttribute.name, UserAttribute.value, null())
+    .where(UserAttribute.user_id == _TOKEN_USER),
+), typed=True)
 
 
 class Principal(NamedTuple):
@@ -545,17 +567,43 @@ def access_principal(ctx: Context, token: str) -> tuple[Principal, dict[str, Any
     return found, claims, [(r[_ATTRIBUTE], r[_ATTRIBUTE + 1]) for r in rows if r[_ATTRIBUTE] is not None]
 
 
+def _token_and_claim_sources(
+    ctx: Context, token_hash: str,
+) -> tuple[tuple[Any, ...], tuple[list[GroupClaim], dict[str, str]] | None] | None:
+    """The token's row (its family's and user's columns after its own), and in a read unit the
+    user's groups (in precedence order) and attributes read with it; None for an unknown token."""
+    if not ctx.read_only:
+        rows = _REFRESH.rows(ctx.db, {"token_hash": token_hash})
+        return (rows[0], None) if rows else None
+    token_row: tuple[Any, ...] | None = None
+    groups: list[GroupClaim] = []
+    attributes: dict[str, str] = {}
+    width = len(_TOKEN_ROW)
+    for row in _REFRESH_READ.rows(ctx.db, {"token_hash": token_hash}):
+        kind, name, text, precedence = row[0], row[width + 1], row[width + 2], row[width + 3]
+        if kind == 0:
+            token_row = row[1:width + 1]
+        elif kind == 1:
+            groups.append(GroupClaim(name, precedence, text))
+        else:
+            attributes[name] = text
+    if token_row is None:
+        return None
+    return token_row, (_in_precedence_order(groups), attributes)
+
+
 def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[RefreshToken, TokenFamily, User]:
     """The refresh token (locked), its family and its user, in one query (outer joins, so each
     missing piece still gets its own error, in the same order as before); the three as the
-    session's objects, the user's attributes loaded when first read."""
+    session's objects, the user's attributes loaded when first read. In a read unit the user's
+    groups and attributes come in the same query, kept in ``ctx.claim_sources`` for the claims."""
     invalid = errors.NotAuthorized("Invalid Refresh Token")
     if not token:
         raise invalid
-    found = (_REFRESH_READ if ctx.read_only else _REFRESH).rows(ctx.db, {"token_hash": hash_secret(token)})
-    if not found:
+    found = _token_and_claim_sources(ctx, hash_secret(token))
+    if found is None:
         raise invalid
-    values = found[0]
+    values, claim_sources = found
     a, b = len(_REFRESH_COLUMNS), len(_REFRESH_COLUMNS) + len(_FAMILY_COLUMNS)
     row_values, family_values, user_values = values[:a], values[a:b], values[b:]
     family = dict(zip(_FAMILY_COLUMNS, family_values, strict=True))
@@ -570,6 +618,8 @@ def find_refresh_token(ctx: Context, token: str, client: AppClient) -> tuple[Ref
         raise invalid
     if not user["enabled"]:
         raise errors.NotAuthorized(messages.USER_DISABLED)
+    if claim_sources is not None:
+        ctx.claim_sources[user["id"]] = claim_sources
     return (
         attached(ctx.db, RefreshToken, _REFRESH_COLUMNS, row_values),
         attached(ctx.db, TokenFamily, _FAMILY_COLUMNS, family_values),
